@@ -1,0 +1,1 @@
+"""Domain rules in plain Python: identifiers, statuses, and the decisions' value types."""
