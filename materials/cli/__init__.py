@@ -1,4 +1,10 @@
-"""`materials`: the command line of the materials team's system."""
+"""`materials`: the command line of the materials team's system.
+
+The backend's own commands live here; the data side and the screens add theirs through the entry-point group
+`materials.commands` (see pyproject.toml), so `materials/` never imports `logistics/` or `dashboard/`.
+"""
+
+from importlib.metadata import entry_points
 
 import typer
 
@@ -22,7 +28,17 @@ def _root(
     core.state(ctx).db_url = db
 
 
-core.register(app)
+BUILTIN = [core.register]
+
+
+def _register_all() -> None:
+    for register in BUILTIN:
+        register(app)
+    for entry in sorted(entry_points(group="materials.commands"), key=lambda e: e.name):
+        entry.load()(app)
+
+
+_register_all()
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""logistics: the data side — pipelines, the demand model, backtests and planning."""

@@ -1,0 +1,7 @@
+"""The data side's commands of the `materials` CLI (registered through the entry point group)."""
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the data side's commands to `app`."""
