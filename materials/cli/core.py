@@ -50,9 +50,7 @@ def seed(
         typer.echo("demo library built: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
 
 
-def info(
-    ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="Print the counts as JSON.")
-) -> None:
+def info(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="Print the counts as JSON.")) -> None:
     """Counts of what the database holds."""
     with service_session(ctx) as session:
         counts = library_counts(session)

@@ -5,12 +5,14 @@ Each validator returns the normalised value or raises `InvalidIdentifier` carryi
 
 import re
 
+from materials.errors import MaterialsError
+
 ISIL_PATTERN = re.compile(r"^DK-\d{6}$")
 FAUST_PATTERN = re.compile(r"^\d{8}$")
 BARCODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 
 
-class InvalidIdentifier(ValueError):
+class InvalidIdentifier(MaterialsError, ValueError):
     """A malformed ISBN, faust number, ISIL or barcode."""
 
 

@@ -1,0 +1,125 @@
+"""Work queues: tasks per station and kind, opened by the flows and closed by the people doing them."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from materials.domain.states import TaskKind, TaskState
+from materials.errors import MaterialsError, NotFound
+from materials.models import Task
+from materials.services.events import record_event
+
+
+class TaskNotOpen(MaterialsError):
+    pass
+
+
+def open_task(
+    session: Session,
+    *,
+    kind: TaskKind,
+    station: str,
+    branch_id: int,
+    at: datetime,
+    reason: str,
+    item_id: int | None = None,
+    reservation_id: int | None = None,
+    crate_id: int | None = None,
+    destination_branch_id: int | None = None,
+    due_at: datetime | None = None,
+    actor: str = "",
+) -> Task:
+    """Add a task to the caller's unit of work (flushed, so it has an id) and log it."""
+    task = Task(
+        kind=kind,
+        station=station,
+        branch_id=branch_id,
+        item_id=item_id,
+        reservation_id=reservation_id,
+        crate_id=crate_id,
+        destination_branch_id=destination_branch_id,
+        reason=reason[:300],
+        created_at=at,
+        due_at=due_at,
+    )
+    session.add(task)
+    session.flush()
+    record_event(
+        session,
+        at=at,
+        kind="task_opened",
+        station=station,
+        actor=actor,
+        item_id=item_id,
+        task_id=task.id,
+        task_kind=str(kind),
+        reason=task.reason,
+    )
+    return task
+
+
+def close_task(
+    session: Session, task: Task, *, at: datetime, actor: str, state: TaskState = TaskState.DONE, outcome: str = ""
+) -> Task:
+    if task.state != TaskState.OPEN:
+        raise TaskNotOpen(f"task {task.id} is {task.state}, not open")
+    task.state = state
+    task.done_at = at
+    task.done_by = actor[:60] or None
+    task.outcome = (outcome or str(state))[:40]
+    session.add(task)
+    record_event(
+        session,
+        at=at,
+        kind=f"task_{state}",
+        station=task.station,
+        actor=actor,
+        item_id=task.item_id,
+        task_id=task.id,
+        task_kind=str(task.kind),
+        outcome=task.outcome,
+    )
+    return task
+
+
+def require_task(session: Session, task_id: int) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"unknown task {task_id!r}")
+    return task
+
+
+def open_tasks_for_item(session: Session, item_id: int, kind: TaskKind | None = None) -> list[Task]:
+    query = select(Task).where(Task.item_id == item_id, Task.state == TaskState.OPEN)
+    if kind is not None:
+        query = query.where(Task.kind == kind)
+    return list(session.exec(query))
+
+
+def station_queue(session: Session, station: str, *, kind: TaskKind | None = None, limit: int = 200) -> list[Task]:
+    """Open tasks of one station, oldest first (served by the partial index ix_task_open_station_kind)."""
+    query = select(Task).where(Task.station == station, Task.state == TaskState.OPEN)
+    if kind is not None:
+        query = query.where(Task.kind == kind)
+    return list(session.exec(query.order_by(col(Task.created_at)).limit(limit)))
+
+
+@dataclass(frozen=True)
+class QueueLine:
+    station: str
+    kind: str
+    open: int
+    oldest: datetime
+
+
+def queue_summary(session: Session) -> list[QueueLine]:
+    """Open tasks per station and kind with the oldest one's creation time: the queue wall."""
+    rows = session.exec(
+        select(Task.station, Task.kind, func.count(), func.min(Task.created_at))
+        .where(Task.state == TaskState.OPEN)
+        .group_by(Task.station, Task.kind)
+        .order_by(Task.station, Task.kind)
+    )
+    return [QueueLine(station=s, kind=str(k), open=int(n), oldest=o) for s, k, n, o in rows]
