@@ -31,6 +31,9 @@ class Item(SQLModel, table=True):
     __table_args__ = (
         Index("ix_item_title_status", "title_id", "status"),
         Index("ix_item_branch_status", "branch_id", "status"),
+        # Check-in asks how full one shelf section is: copies at its locations and copies heading there.
+        Index("ix_item_location_status", "location_id", "status"),
+        Index("ix_item_destination_location_status", "destination_location_id", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -43,7 +43,18 @@ class Task(SQLModel, table=True):
 
 
 class Crate(SQLModel, table=True):
-    __table_args__ = (Index("ix_crate_state_to", "state", "to_branch_id"),)
+    __table_args__ = (
+        Index("ix_crate_state_to", "state", "to_branch_id"),
+        # One open crate per leg: two stations packing for the same destination fill the same crate.
+        Index(
+            "uq_crate_open_leg",
+            "from_branch_id",
+            "to_branch_id",
+            unique=True,
+            sqlite_where=text("state = 'open'"),
+            postgresql_where=text("state = 'open'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=30, unique=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 23:56:49.715454
+Create Date: 2026-11-27 00:00:45.816620
 """
 
 from collections.abc import Sequence
@@ -159,6 +159,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('crate', schema=None) as batch_op:
         batch_op.create_index('ix_crate_state_to', ['state', 'to_branch_id'], unique=False)
+        batch_op.create_index('uq_crate_open_leg', ['from_branch_id', 'to_branch_id'], unique=True, sqlite_where=sa.text("state = 'open'"), postgresql_where=sa.text("state = 'open'"))
 
     op.create_table('forecast',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -489,6 +490,7 @@ def downgrade() -> None:
 
     op.drop_table('forecast')
     with op.batch_alter_table('crate', schema=None) as batch_op:
+        batch_op.drop_index('uq_crate_open_leg', sqlite_where=sa.text("state = 'open'"), postgresql_where=sa.text("state = 'open'"))
         batch_op.drop_index('ix_crate_state_to')
 
     op.drop_table('crate')

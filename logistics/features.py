@@ -1,0 +1,80 @@
+"""What is known about a title, its copies and its branch, joined onto the weekly panel."""
+
+import polars as pl
+
+from materials.domain.states import Audience, ItemStatus, MaterialType
+
+AUDIENCES = [a.value for a in Audience]
+MATERIALS = [m.value for m in MaterialType]
+GONE = [ItemStatus.MISSING.value, ItemStatus.WITHDRAWN.value]
+AVAILABLE = [ItemStatus.ON_SHELF.value, ItemStatus.ON_DISPLAY.value]
+
+
+def title_attributes(titles: pl.LazyFrame) -> pl.LazyFrame:
+    """Titles as numbers a model can use: audience and material as codes, author as an id, the prior."""
+    return titles.select(
+        "title_id",
+        pl.col("audience").replace_strict(AUDIENCES, range(len(AUDIENCES)), default=len(AUDIENCES))
+        .cast(pl.Int8)
+        .alias("audience_code"),
+        pl.col("material_type").replace_strict(MATERIALS, range(len(MATERIALS)), default=len(MATERIALS))
+        .cast(pl.Int8)
+        .alias("material_code"),
+        pl.col("author").rank("dense").cast(pl.Int32).alias("author_id"),
+        pl.col("popularity").fill_null(0.0).log1p().cast(pl.Float32).alias("popularity_log"),
+        pl.col("subjects").fill_null("").str.count_matches(";").add(1)
+        .mul((pl.col("subjects").fill_null("").str.len_chars() > 0).cast(pl.Int8))
+        .cast(pl.Int8)
+        .alias("n_subjects"),
+        pl.coalesce(
+            pl.col("added_on"), pl.date(pl.col("year").fill_null(2000).cast(pl.Int32), 1, 1)
+        ).alias("added_on"),
+    )  # fmt: skip
+
+
+def holdings(items: pl.LazyFrame) -> pl.LazyFrame:
+    """Copies per title and branch as the items table stands now (held, and available on a shelf or display)."""
+    return (
+        items.filter(~pl.col("status").is_in(GONE))
+        .group_by("title_id", "branch_id")
+        .agg(
+            pl.len().cast(pl.Float32).alias("copies_held"),
+            pl.col("status").is_in(AVAILABLE).sum().cast(pl.Float32).alias("copies_available"),
+        )
+        .with_columns(pl.col("copies_held").sum().over("title_id").alias("copies_total"))
+    )
+
+
+def with_title_features(panel: pl.LazyFrame, titles: pl.LazyFrame) -> pl.LazyFrame:
+    """Title attributes, the title's age in weeks, and its author's loans across branches this week."""
+    return (
+        panel.join(title_attributes(titles), on="title_id", how="left")
+        .with_columns(
+            ((pl.col("week") - pl.col("added_on")).dt.total_days() / 7)
+            .clip(lower_bound=0)
+            .cast(pl.Float32)
+            .alias("title_age_weeks"),
+            pl.col("loans_4w").sum().over("author_id", "week").cast(pl.Float32).alias("author_loans_4w"),
+        )
+        .drop("added_on")
+    )
+
+
+def with_holdings(panel: pl.LazyFrame, items: pl.LazyFrame) -> pl.LazyFrame:
+    return panel.join(holdings(items), on=["title_id", "branch_id"], how="left").with_columns(
+        pl.col("copies_held").fill_null(0.0).alias("copies_held"),
+        pl.col("copies_available").fill_null(0.0).alias("copies_available"),
+        pl.col("copies_total").fill_null(0.0).max().over("title_id").alias("copies_total"),
+    )
+
+
+def with_branch(panel: pl.LazyFrame, branches: pl.LazyFrame) -> pl.LazyFrame:
+    return panel.join(
+        branches.select("branch_id", pl.col("size").cast(pl.Float32).alias("branch_size")),
+        on="branch_id",
+        how="left",
+    ).with_columns(pl.col("branch_size").fill_null(1.0).alias("branch_size"))
+
+
+def with_calendar(panel: pl.LazyFrame, calendar: pl.LazyFrame) -> pl.LazyFrame:
+    return panel.join(calendar, on="week", how="left")
