@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 00:00:45.816620
+Create Date: 2026-11-27 00:00:46.963952
 """
 
 from collections.abc import Sequence
@@ -296,6 +296,8 @@ def upgrade() -> None:
     with op.batch_alter_table('item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_item_barcode'), ['barcode'], unique=True)
         batch_op.create_index('ix_item_branch_status', ['branch_id', 'status'], unique=False)
+        batch_op.create_index('ix_item_destination_location_status', ['destination_location_id', 'status'], unique=False)
+        batch_op.create_index('ix_item_location_status', ['location_id', 'status'], unique=False)
         batch_op.create_index('ix_item_title_status', ['title_id', 'status'], unique=False)
 
     op.create_table('crateitem',
@@ -462,6 +464,8 @@ def downgrade() -> None:
     op.drop_table('crateitem')
     with op.batch_alter_table('item', schema=None) as batch_op:
         batch_op.drop_index('ix_item_title_status')
+        batch_op.drop_index('ix_item_location_status')
+        batch_op.drop_index('ix_item_destination_location_status')
         batch_op.drop_index('ix_item_branch_status')
         batch_op.drop_index(batch_op.f('ix_item_barcode'))
 

@@ -1,0 +1,198 @@
+"""The questions check-in asks the database, one per rule, each answered by one indexed query.
+
+Every function here only reads, except `claim_display_place` and `claim_target_place`, which count the copy as
+on its way (so the next returned copy of the title sees the gap as filled) with one guarded UPDATE.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, literal_column, select, text, update
+from sqlmodel import Session
+
+from materials.domain.sections import shelfmark_key
+from materials.domain.states import ItemStatus
+from materials.models import Display, DisplayWant, Item, Reservation, Target
+from materials.services.routing_places import Places, PlaceInfo
+
+# A display starting within this many days may already collect copies.
+DISPLAY_LEAD_DAYS = 14
+# How many transport-cost units weigh as much as one copy of deficit (cost is van minutes, weighted).
+COST_PER_COPY = 30.0
+# States in which a copy takes up room at its shelf; copies heading for a shelf are counted separately.
+_ON_SHELF = "'on_shelf'"
+_HEADING = "'in_sorting', 'in_transit'"
+# A reservation holds its copy in these states; written out so SQLite can use the partial unique index.
+_HOLDING = text("reservation.state IN ('allocated', 'in_transit', 'ready')")
+_HELD_BY_BRANCH = (
+    ItemStatus.ON_SHELF,
+    ItemStatus.ON_DISPLAY,
+    ItemStatus.IN_SORTING,
+    ItemStatus.IN_TRANSIT,
+    ItemStatus.ON_HOLD_SHELF,
+)
+
+
+def held_reservation(session: Session, *, item_id: int) -> Reservation | None:
+    """The live reservation this copy already serves, if any: it must not be given to a second one."""
+    query = select(Reservation).where(Reservation.item_id == item_id, _HOLDING)
+    return session.execute(query).scalars().first()
+
+
+@dataclass(frozen=True)
+class DisplayPlace:
+    want_id: int
+    display_id: int
+    name: str
+    branch_id: int
+    location_id: int | None
+    missing: int
+
+
+def display_wanting(session: Session, *, title_id: int, here_id: int, today: date) -> DisplayPlace | None:
+    """A display, current or opening soon, that lacks this title: one at this branch first, then the best scored."""
+    query = (
+        select(DisplayWant.id, DisplayWant.wanted, DisplayWant.filled, DisplayWant.score, Display)
+        .join(Display, Display.id == DisplayWant.display_id)
+        .where(
+            DisplayWant.title_id == title_id,
+            DisplayWant.filled < DisplayWant.wanted,
+            Display.ends_on >= today,
+            Display.starts_on <= today + timedelta(days=DISPLAY_LEAD_DAYS),
+            Display.state != "ended",
+        )
+    )
+    rows = list(session.execute(query))
+    if not rows:
+        return None
+    best = max(rows, key=lambda r: (r.Display.branch_id == here_id, r.score, -r.Display.starts_on.toordinal()))
+    d = best.Display
+    return DisplayPlace(best.id, d.id, d.name, d.branch_id, d.location_id, best.wanted - best.filled)
+
+
+def claim_display_place(session: Session, *, want_id: int) -> bool:
+    guarded = update(DisplayWant).where(DisplayWant.id == want_id, DisplayWant.filled < DisplayWant.wanted)
+    return bool(session.execute(guarded.values(filled=DisplayWant.filled + 1)).rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class TargetGap:
+    target_id: int
+    branch_id: int
+    deficit: float
+    score: float
+
+
+def target_gap(
+    session: Session, places: Places, *, title_id: int, origin_id: int
+) -> tuple[bool, TargetGap | None]:
+    """(whether the title has targets at all, the branch whose deficit net of transport cost is largest)."""
+    rows = list(session.execute(select(Target.id, Target.branch_id, Target.deficit).where(Target.title_id == title_id)))
+    best: TargetGap | None = None
+    for row in rows:
+        branch = places.branches.get(row.branch_id)
+        if branch is None or not branch.lends or row.deficit < 1:
+            continue
+        score = row.deficit - places.cost(origin_id, row.branch_id) / COST_PER_COPY
+        if score > 0 and (best is None or score > best.score):
+            best = TargetGap(row.id, row.branch_id, float(row.deficit), score)
+    return bool(rows), best
+
+
+def claim_target_place(session: Session, *, target_id: int) -> None:
+    claim = update(Target).where(Target.id == target_id)
+    session.execute(claim.values(deficit=Target.deficit - 1, held=Target.held + 1))
+
+
+@dataclass(frozen=True)
+class CountFloat:
+    branch_id: int
+    there: int
+    here: int
+
+
+def count_float(session: Session, places: Places, *, title_id: int, item_id: int, origin_id: int) -> CountFloat | None:
+    """Koha-style float: the branch with the fewest copies of the title for its size, if clearly fewer than here.
+
+    Clearly fewer: after the move that branch still holds no more per size than this one, so copies never bounce.
+    """
+    held_by = func.coalesce(Item.destination_branch_id, Item.branch_id)
+    query = (
+        select(held_by.label("branch_id"), func.count().label("n"))
+        .where(Item.title_id == title_id, Item.status.in_(_HELD_BY_BRANCH), Item.id != item_id)  # type: ignore[attr-defined]
+        .group_by(held_by)
+    )
+    counts = {row.branch_id: int(row.n) for row in session.execute(query)}
+    origin = places.branches.get(origin_id)
+    if origin is None or not origin.lends:
+        return None
+    here = counts.get(origin_id, 0) + 1  # this copy is here now
+    candidates = [b for b in places.lending_branches if b.id != origin_id and b.size > 0]
+    if not candidates:
+        return None
+    best = min(candidates, key=lambda b: (counts.get(b.id, 0) / b.size, places.cost(origin_id, b.id), b.id))
+    there = counts.get(best.id, 0)
+    if (there + 1) / best.size <= (here - 1) / max(origin.size, 1e-9):
+        return CountFloat(best.id, there, here)
+    return None
+
+
+def _covers(place: PlaceInfo, shelfmark: str) -> bool:
+    """Whether the shelf's range of shelf marks takes this one ('sk Hans' up to 'sk Hans…' inclusive)."""
+    if not place.shelfmark_from and not place.shelfmark_to:
+        return False
+    key = shelfmark_key(shelfmark)
+    if place.shelfmark_from and key < shelfmark_key(place.shelfmark_from):
+        return False
+    if place.shelfmark_to:
+        high = shelfmark_key(place.shelfmark_to)
+        return key <= high or (key[:2] == high[:2] and key[2].startswith(high[2]))
+    return True
+
+
+def shelf_with_room(
+    session: Session, places: Places, *, branch_id: int, section: str, shelfmark: str
+) -> PlaceInfo | None:
+    """The shelf of this section at the branch that takes the copy, or None when the section is full.
+
+    Counts only the section's own locations (copies standing there plus copies heading there), never a whole
+    branch; a shelf with capacity 0 has no limit set and always has room.
+    """
+    shelves = places.shelves.get((branch_id, section), [])
+    if not shelves:
+        return None
+    ids = [s.id for s in shelves]
+    id_list = ", ".join(str(i) for i in ids)
+    # Literal status lists let both databases serve the counts from the (location, status) indexes.
+    standing = select(Item.location_id.label("loc"), func.count().label("n")).where(  # type: ignore[union-attr]
+        text(f"item.location_id IN ({id_list}) AND item.status IN ({_ON_SHELF})")
+    )
+    heading = select(Item.destination_location_id.label("loc"), func.count().label("n")).where(  # type: ignore[union-attr]
+        text(f"item.destination_location_id IN ({id_list}) AND item.status IN ({_HEADING})")
+    )
+    used: dict[int, int] = {}
+    for query in (standing.group_by(literal_column("loc")), heading.group_by(literal_column("loc"))):
+        for row in session.execute(query):
+            used[row.loc] = used.get(row.loc, 0) + int(row.n)
+    free = {s.id: (None if s.capacity <= 0 else s.capacity - used.get(s.id, 0)) for s in shelves}
+    open_shelves = [s for s in shelves if free[s.id] is None or (free[s.id] or 0) > 0]
+    if not open_shelves:
+        return None
+    covering = [s for s in open_shelves if _covers(s, shelfmark)]
+    if covering:
+        return covering[0]
+    return max(open_shelves, key=lambda s: float("inf") if free[s.id] is None else float(free[s.id] or 0))
+
+
+__all__ = [
+    "CountFloat",
+    "DisplayPlace",
+    "TargetGap",
+    "claim_display_place",
+    "claim_target_place",
+    "count_float",
+    "display_wanting",
+    "held_reservation",
+    "shelf_with_room",
+    "target_gap",
+]
