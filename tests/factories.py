@@ -4,12 +4,27 @@ Shared by the check-in and the reservation/crate tests; append new factories at 
 """
 
 import itertools
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
 from materials.domain.states import BranchKind, ItemStatus, LocationKind, ReservationState
-from materials.models import Branch, Item, Location, Patron, Reservation, Station, Title, TransportCost
+from materials.models import (
+    Branch,
+    Display,
+    DisplayWant,
+    Item,
+    Loan,
+    Location,
+    Patron,
+    Reservation,
+    SortBin,
+    Station,
+    Target,
+    Title,
+    TransportCost,
+)
 
 T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 
@@ -57,7 +72,7 @@ def make_location(
 ) -> Location:
     n = _next()
     location = Location(
-        branch_id=branch.id,
+        branch_id=branch.id,  # type: ignore[arg-type]
         kind=kind,
         code=code or f"L{n}",
         name=name or f"Reol {n}",
@@ -73,13 +88,15 @@ def make_location(
 
 
 def make_station(session: Session, branch: Branch, name: str | None = None, *, kind: str = "scan") -> Station:
-    station = Station(name=name or f"station-{_next()}", branch_id=branch.id, kind=kind)
+    station = Station(name=name or f"station-{_next()}", branch_id=branch.id, kind=kind)  # type: ignore[arg-type]
     session.add(station)
     session.commit()
     return station
 
 
-def make_title(session: Session, title: str = "", *, author: str = "", faust: str | None = None, **fields: object) -> Title:
+def make_title(
+    session: Session, title: str = "", *, author: str = "", faust: str | None = None, **fields: object
+) -> Title:
     n = _next()
     row = Title(title=title or f"Titel {n}", author=author or f"Forfatter {n}", faust=faust, **fields)  # type: ignore[arg-type]
     session.add(row)
@@ -151,3 +168,113 @@ def make_transport_cost(session: Session, from_branch: Branch, to_branch: Branch
     session.add(row)
     session.commit()
     return row
+
+
+# -- appended for the check-in tests ---------------------------------------------------------------------------
+
+
+def make_sort_bin(
+    session: Session, code: str, destination: Branch | None = None, *, purpose: str = "branch"
+) -> SortBin:
+    row = SortBin(code=code, destination_branch_id=destination.id if destination else None, purpose=purpose)
+    session.add(row)
+    session.commit()
+    return row
+
+
+def make_loan(session: Session, item: Item, branch: Branch, *, loaned_at: datetime = T0) -> Loan:
+    """An open loan of the copy; the copy is marked ON_LOAN."""
+    loan = Loan(item_id=item.id, title_id=item.title_id, branch_id=branch.id, loaned_at=loaned_at)  # type: ignore[arg-type]
+    item.status = ItemStatus.ON_LOAN
+    item.location_id = None
+    session.add_all([loan, item])
+    session.commit()
+    return loan
+
+
+def make_target(
+    session: Session, title: Title, branch: Branch, *, target: int, held: int, computed_at: datetime = T0
+) -> Target:
+    row = Target(
+        title_id=title.id,  # type: ignore[arg-type]
+        branch_id=branch.id,  # type: ignore[arg-type]
+        target=target,
+        held=held,
+        deficit=float(target - held),
+        computed_at=computed_at,
+    )
+    session.add(row)
+    session.commit()
+    return row
+
+
+def make_display(
+    session: Session,
+    branch: Branch,
+    name: str = "Krimiugen",
+    *,
+    location: Location | None = None,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    capacity: int = 30,
+) -> Display:
+    starts = starts_on or T0.date()
+    display = Display(
+        branch_id=branch.id,  # type: ignore[arg-type]
+        location_id=location.id if location else None,
+        name=name,
+        capacity=capacity,
+        starts_on=starts,
+        ends_on=ends_on or starts + timedelta(days=14),
+        state="active",
+    )
+    session.add(display)
+    session.commit()
+    return display
+
+
+def make_display_want(
+    session: Session, display: Display, title: Title, *, wanted: int = 1, filled: int = 0
+) -> DisplayWant:
+    row = DisplayWant(display_id=display.id, title_id=title.id, wanted=wanted, filled=filled)  # type: ignore[arg-type]
+    session.add(row)
+    session.commit()
+    return row
+
+
+@dataclass
+class SmallCity:
+    """Three branches with one shelf each for adult fiction, a sorting room, remote storage, stations and bins."""
+
+    valby: Branch
+    sundby: Branch
+    osterbro: Branch
+    sorting: Branch
+    storage: Branch
+    shelves: dict[str, Location]
+    hold_shelves: dict[str, Location]
+    sorter: Station  # "sortering-1" in the sorting room
+    automat: dict[str, Station]  # the return machine of each branch, by branch name
+
+
+def make_small_city(session: Session, *, shelf_capacity: int = 100) -> SmallCity:
+    valby = make_branch(session, "Valby", isil="DK-710115", size=1.5)
+    sundby = make_branch(session, "Sundby", isil="DK-710112", size=1.3)
+    osterbro = make_branch(session, "Østerbro", isil="DK-710109", size=1.5)
+    sorting = make_branch(session, "Centralsorteringen", isil="DK-710198", kind=BranchKind.SORTING, size=0.0)
+    storage = make_branch(session, "Fjernmagasinet", isil="DK-710199", kind=BranchKind.STORAGE, size=0.0)
+    lending = {"Valby": valby, "Sundby": sundby, "Østerbro": osterbro}
+    shelves = {
+        name: make_location(session, b, code="adult-fiction", section="adult-fiction", capacity=shelf_capacity)
+        for name, b in lending.items()
+    }
+    holds = {
+        name: make_location(session, b, kind=LocationKind.HOLD_SHELF, code="hold", section=None, capacity=100)
+        for name, b in lending.items()
+    }
+    for n, b in enumerate((*lending.values(), storage), start=1):
+        make_sort_bin(session, f"S{n:02d}", b, purpose="storage" if b is storage else "branch")
+    make_sort_bin(session, "S99", None, purpose="exception")
+    sorter = make_station(session, sorting, "sortering-1")
+    automat = {name: make_station(session, b, f"automat-{b.isil[3:]}", kind="automat") for name, b in lending.items()}
+    return SmallCity(valby, sundby, osterbro, sorting, storage, shelves, holds, sorter, automat)

@@ -8,7 +8,7 @@ from importlib.metadata import entry_points
 
 import typer
 
-from materials.cli import core
+from materials.cli import core, sip2, users
 
 app = typer.Typer(
     name="materials",
@@ -28,7 +28,7 @@ def _root(
     core.state(ctx).db_url = db
 
 
-BUILTIN = [core.register]
+BUILTIN = [core.register, users.register, sip2.register]
 
 
 def _register_all() -> None:

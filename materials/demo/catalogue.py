@@ -5,7 +5,7 @@ weight, the day (from the history's start) it was added, and its shelf section. 
 popularity prior with noise, so the prior is informative for forecasting without giving the answer away.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import polars as pl
@@ -53,11 +53,17 @@ def build_titles(rng: np.random.Generator, *, real: int, generated: int, start: 
         pl.Series("id", np.arange(1, n + 1), dtype=pl.Int64),
         pl.Series("faust", fausts.astype(str)),
         pl.Series("_weight", weight / weight.mean()),
-        pl.Series("added_on", [start + timedelta(days=int(d)) for d in titles["_added_day"].to_numpy()]),
-        pl.struct("audience", "material_type", "classification")
-        .map_elements(lambda r: SECTIONS.index(section_for(**r)), return_dtype=pl.Int8)
-        .alias("_section"),
+        (pl.lit(start) + pl.duration(days=pl.col("_added_day"))).alias("added_on"),
         pl.col("parts").fill_null(1),
+    ).join(_sections(titles), on=["audience", "material_type", "classification"], how="left", maintain_order="left")
+
+
+def _sections(titles: pl.DataFrame) -> pl.DataFrame:
+    """The shelf section (index into SECTIONS) of each audience × material × class combination."""
+    combos = titles.select("audience", "material_type", "classification").unique()
+    return combos.with_columns(
+        pl.Series("_section", [SECTIONS.index(section_for(**row)) for row in combos.iter_rows(named=True)],
+                  dtype=pl.Int8)
     )
 
 
@@ -81,7 +87,7 @@ def _generated(rng: np.random.Generator, n: int, *, start: date, days: int, new_
     autumn = rng.random(n) < 0.25
     new_day = np.where(autumn, (new_day // 365) * 365 + rng.integers(250, 330, n), new_day) % max(days, 1)
     added_day = np.where(is_new, new_day, -rng.integers(30, 4000, n)).astype(np.int32)
-    years = np.array([(start + timedelta(days=int(d))).year for d in added_day]) - np.where(is_new, 0, 1)
+    years = start.year + (start.timetuple().tm_yday - 1 + added_day) // 365 - np.where(is_new, 0, 1)
     # Draw every choice as an array first: a per-title call into the generator costs more than the formatting.
     r = rng.integers(0, 1 << 30, (n, 8))
     titles, authors, classes, subjects = [], [], [], []
@@ -98,7 +104,7 @@ def _generated(rng: np.random.Generator, n: int, *, start: date, days: int, new_
             if mat == "course":
                 cls, subj = "80.6", "sprog;sprogkurser"
             name = _nonfiction_title(row, subj)
-        titles.append(name.capitalize() if mat in ("dvd", "music", "game") else name)
+        titles.append(name[0].upper() + name[1:])
         classes.append(cls)
         subjects.append(subj)
     isbn = np.array(_isbns(rng, n), dtype=object)

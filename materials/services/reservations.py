@@ -269,7 +269,9 @@ def _record_filled(
 def _anyone_waiting(session: Session, title_id: int) -> bool:
     return (
         session.exec(
-            select(Reservation.id).where(Reservation.title_id == title_id, Reservation.state == ReservationState.WAITING)
+            select(Reservation.id).where(
+                Reservation.title_id == title_id, Reservation.state == ReservationState.WAITING
+            )
         ).first()
         is not None
     )

@@ -93,7 +93,14 @@ def _load(session: Session) -> Places:
     extra = (Location.shelfmark_from, Location.shelfmark_to, Location.capacity)
     for row in session.execute(select(*columns, *extra).order_by(Location.walk_order, Location.id)):
         place = PlaceInfo(
-            row.id, row.branch_id, str(row.kind), row.code, row.section, row.shelfmark_from, row.shelfmark_to, row.capacity
+            row.id,
+            row.branch_id,
+            str(row.kind),
+            row.code,
+            row.section,
+            row.shelfmark_from,
+            row.shelfmark_to,
+            row.capacity,
         )
         places.locations[place.id] = place
         if place.kind == LocationKind.SHELF and place.section:

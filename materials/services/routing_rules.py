@@ -13,7 +13,7 @@ from sqlmodel import Session
 from materials.domain.sections import shelfmark_key
 from materials.domain.states import ItemStatus
 from materials.models import Display, DisplayWant, Item, Reservation, Target
-from materials.services.routing_places import Places, PlaceInfo
+from materials.services.routing_places import PlaceInfo, Places
 
 # A display starting within this many days may already collect copies.
 DISPLAY_LEAD_DAYS = 14
@@ -83,9 +83,7 @@ class TargetGap:
     score: float
 
 
-def target_gap(
-    session: Session, places: Places, *, title_id: int, origin_id: int
-) -> tuple[bool, TargetGap | None]:
+def target_gap(session: Session, places: Places, *, title_id: int, origin_id: int) -> tuple[bool, TargetGap | None]:
     """(whether the title has targets at all, the branch whose deficit net of transport cost is largest)."""
     rows = list(session.execute(select(Target.id, Target.branch_id, Target.deficit).where(Target.title_id == title_id)))
     best: TargetGap | None = None

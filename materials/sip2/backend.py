@@ -4,7 +4,8 @@ The server runs them in a thread pool so the event loop never waits on the datab
 never rows, so nothing lazy crosses back to the loop.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine, func
@@ -13,8 +14,9 @@ from sqlmodel import Session, col, select
 from materials.db import read_session, session_scope
 from materials.domain.identifiers import InvalidIdentifier, normalise_barcode
 from materials.domain.states import ItemStatus, ReservationState, RouteKind
-from materials.models import Branch, Item, Loan, Reservation, SortBin, Title
+from materials.models import Branch, Item, Loan, Reservation, Title
 from materials.services.auth import authenticate_sip2
+from materials.services.checkin import check_in
 from materials.services.lookup import item_by_barcode, require_branch, station_by_name
 
 
@@ -27,6 +29,8 @@ class Terminal:
     branch_id: int
     isil: str
     library_name: str
+    # Every branch's ISIL, read at login, so the answer to a check-in needs no second transaction.
+    isils: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -63,27 +67,31 @@ def login(engine: Engine, *, name: str, password: str) -> Terminal:
         station = station_by_name(session=session, name=account.location_code)
         branch = require_branch(session=session, branch_id=station.branch_id)
         return Terminal(
-            account=account.name, station=station.name, branch_id=station.branch_id, isil=branch.isil, library_name=branch.name
+            account=account.name,
+            station=station.name,
+            branch_id=station.branch_id,
+            isil=branch.isil,
+            library_name=branch.name,
+            isils=dict(session.exec(select(Branch.id, Branch.isil)).all()),
         )
 
 
 def checkin(engine: Engine, *, terminal: Terminal, barcode: str, at: datetime) -> CheckinOutcome:
-    """Check the copy in through the same service as the screens (it commits), then read what the answer needs."""
-    from materials.services.checkin import check_in
-
+    """Check the copy in through the same service as the screens (it commits), as the account at its station."""
     with session_scope(engine) as session:
         decision = check_in(session, barcode, terminal.station, at, actor=terminal.account)
-        known = decision.item_id is not None
+        # The service loaded the copy and the session keeps it after the commit: no further query here.
+        item = session.get(Item, decision.item_id) if decision.item_id is not None else None
         return CheckinOutcome(
             barcode=decision.barcode,
-            known=known,
+            known=item is not None,
             kind=str(decision.kind),
             destination=decision.destination,
-            sort_bin=decision.bin or _sort_bin(session, kind=str(decision.kind), destination=decision.destination),
+            sort_bin=decision.bin,
             reason=decision.reason,
             title=decision.title or "",
             shelf_code=decision.shelf_code if decision.kind == RouteKind.HOLD else None,
-            permanent_location=_home_isil(session, decision.item_id) if known else None,
+            permanent_location=terminal.isils.get(item.home_branch_id) if item is not None else None,
         )
 
 
@@ -118,23 +126,6 @@ def _isil(session: Session, branch_id: int | None) -> str | None:
     return branch.isil if branch else None
 
 
-def _home_isil(session: Session, item_id: int | None) -> str | None:
-    item = session.get(Item, item_id) if item_id is not None else None
-    return _isil(session, item.home_branch_id) if item else None
-
-
-def _sort_bin(session: Session, *, kind: str, destination: str | None) -> str | None:
-    """The configured sorter bin of the destination, or the exception bin, when the decision names none."""
-    if kind == RouteKind.EXCEPTION:
-        query = select(SortBin.code).where(SortBin.purpose == "exception")
-    elif destination is not None:
-        query = select(SortBin.code).join(Branch, col(SortBin.destination_branch_id) == Branch.id)
-        query = query.where(Branch.isil == destination)
-    else:
-        return None
-    return session.exec(query.limit(1)).first()
-
-
 def _due_at(session: Session, item: Item) -> datetime | None:
     loan = session.exec(select(Loan).where(Loan.item_id == item.id, col(Loan.returned_at).is_(None))).first()
     return loan.due_at if loan else None
@@ -148,7 +139,5 @@ def _pickup_deadline(session: Session, item: Item) -> datetime | None:
 
 
 def _holds_waiting(session: Session, title_id: int) -> int:
-    query = select(func.count()).where(
-        Reservation.title_id == title_id, Reservation.state == ReservationState.WAITING
-    )
+    query = select(func.count()).where(Reservation.title_id == title_id, Reservation.state == ReservationState.WAITING)
     return int(session.exec(query).one())

@@ -148,7 +148,7 @@ def _check_trailer(data: bytes) -> tuple[str | None, str | None, int]:
     if match is None:
         return None, None, len(data)
     if match.group(3) is not None:
-        return match.group(3), None, match.start()
+        return match.group(3).decode(), None, match.start()
     sequence = match.group(1).decode() if match.group(1) is not None else None
     received = match.group(2).decode()
     body = data[: match.end() - len(received)]
