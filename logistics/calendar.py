@@ -42,17 +42,14 @@ def calendar_weeks(first: date, last: date) -> pl.LazyFrame:
         for year in range(first.year - 1, last.year + 2)
         for offset in (-3, 1)
     ]
-    return (
-        pl.LazyFrame({"week": pl.date_range(monday(first), monday(last), "1w", eager=True)})
-        .with_columns(
-            pl.col("week").dt.week().cast(pl.Int8).alias("week_of_year"),
-            (pl.col("week").dt.week() == 7).alias("is_winter_holiday"),
-            pl.col("week").is_in(easter_weeks).alias("is_easter"),
-            pl.col("week").dt.week().is_between(27, 32).alias("is_summer_holiday"),
-            (pl.col("week").dt.week() == 42).alias("is_autumn_holiday"),
-            (
-                ((pl.col("week").dt.month() == 12) & (pl.col("week").dt.day() >= 15))
-                | ((pl.col("week").dt.month() == 1) & (pl.col("week").dt.day() <= 1))
-            ).alias("is_christmas"),
-        )
+    return pl.LazyFrame({"week": pl.date_range(monday(first), monday(last), "1w", eager=True)}).with_columns(
+        pl.col("week").dt.week().cast(pl.Int8).alias("week_of_year"),
+        (pl.col("week").dt.week() == 7).alias("is_winter_holiday"),
+        pl.col("week").is_in(easter_weeks).alias("is_easter"),
+        pl.col("week").dt.week().is_between(27, 32).alias("is_summer_holiday"),
+        (pl.col("week").dt.week() == 42).alias("is_autumn_holiday"),
+        (
+            ((pl.col("week").dt.month() == 12) & (pl.col("week").dt.day() >= 15))
+            | ((pl.col("week").dt.month() == 1) & (pl.col("week").dt.day() <= 1))
+        ).alias("is_christmas"),
     )

@@ -22,21 +22,15 @@ def drop_test_items(events: pl.LazyFrame, items: pl.LazyFrame) -> pl.LazyFrame:
 
 def drop_repeated_scans(loans: pl.LazyFrame) -> pl.LazyFrame:
     """Keep the first of several loans of one copy within REPEATED_SCAN of each other."""
-    return (
-        loans.sort("item_id", "loaned_at")
-        .filter(
-            (pl.col("loaned_at") - pl.col("loaned_at").shift(1).over("item_id")).fill_null(REPEATED_SCAN)
-            >= REPEATED_SCAN
-        )
+    return loans.sort("item_id", "loaned_at").filter(
+        (pl.col("loaned_at") - pl.col("loaned_at").shift(1).over("item_id")).fill_null(REPEATED_SCAN) >= REPEATED_SCAN
     )
 
 
 def drop_impossible_loans(loans: pl.LazyFrame) -> pl.LazyFrame:
     """Loans returned before they were lent are clock errors: keep the loan, forget the return."""
     return loans.with_columns(
-        pl.when(pl.col("returned_at") >= pl.col("loaned_at"))
-        .then(pl.col("returned_at"))
-        .alias("returned_at"),
+        pl.when(pl.col("returned_at") >= pl.col("loaned_at")).then(pl.col("returned_at")).alias("returned_at"),
         pl.when(pl.col("returned_at") >= pl.col("loaned_at"))
         .then(pl.col("returned_branch_id"))
         .alias("returned_branch_id"),

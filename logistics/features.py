@@ -1,5 +1,7 @@
 """What is known about a title, its copies and its branch, joined onto the weekly panel."""
 
+from datetime import timedelta
+
 import polars as pl
 
 from materials.domain.states import Audience, ItemStatus, MaterialType
@@ -27,7 +29,7 @@ def title_attributes(titles: pl.LazyFrame) -> pl.LazyFrame:
         .cast(pl.Int8)
         .alias("n_subjects"),
         pl.coalesce(
-            pl.col("added_on"), pl.date(pl.col("year").fill_null(2000).cast(pl.Int32), 1, 1)
+            pl.col("added_on"), pl.date(pl.col("year").fill_null(2000).clip(1900, 2100).cast(pl.Int32), 1, 1)
         ).alias("added_on"),
     )  # fmt: skip
 
@@ -45,16 +47,43 @@ def holdings(items: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def with_title_features(panel: pl.LazyFrame, titles: pl.LazyFrame) -> pl.LazyFrame:
-    """Title attributes, the title's age in weeks, and its author's loans across branches this week."""
+def author_weeks(cells: pl.LazyFrame, titles: pl.LazyFrame, reach: int = 4) -> pl.LazyFrame:
+    """Loans of all of an author's titles at all branches in the last four weeks, per author and week.
+
+    Kept apart from the panel so that the panel can be built a batch of titles at a time.
+    """
+    return (
+        cells.join(title_attributes(titles).select("title_id", "author_id"), on="title_id")
+        .group_by("author_id", "week")
+        .agg(pl.col("loans").sum().alias("loans"))
+        .select(
+            "author_id",
+            pl.concat_list([pl.col("week") + timedelta(weeks=k) for k in range(reach)]).alias("week"),
+            pl.concat_list([pl.col("loans")] + [pl.lit(0, pl.Int32)] * (reach - 1)).alias("loans"),
+        )
+        .explode("week", "loans")
+        .group_by("author_id", "week")
+        .agg(pl.col("loans").sum())
+        .sort("author_id", "week")
+        .with_columns(
+            pl.col("loans").rolling_sum_by("week", f"{reach}w").over("author_id").cast(pl.Float32)
+            .alias("author_loans_4w")
+        )
+        .select("author_id", "week", "author_loans_4w")
+    )  # fmt: skip
+
+
+def with_title_features(panel: pl.LazyFrame, titles: pl.LazyFrame, authors: pl.LazyFrame) -> pl.LazyFrame:
+    """Title attributes, the title's age in weeks, and its author's loans across branches (`author_weeks`)."""
     return (
         panel.join(title_attributes(titles), on="title_id", how="left")
+        .join(authors, on=["author_id", "week"], how="left")
         .with_columns(
             ((pl.col("week") - pl.col("added_on")).dt.total_days() / 7)
             .clip(lower_bound=0)
             .cast(pl.Float32)
             .alias("title_age_weeks"),
-            pl.col("loans_4w").sum().over("author_id", "week").cast(pl.Float32).alias("author_loans_4w"),
+            pl.col("author_loans_4w").fill_null(0.0).alias("author_loans_4w"),
         )
         .drop("added_on")
     )

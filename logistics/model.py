@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 from sklearn.ensemble import HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
 
 from logistics.calendar import HOLIDAY_FLAGS, calendar_weeks
 
@@ -39,7 +40,10 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "l2_regularization": 1.0,
     "max_rows": 400_000,
     "random_state": 2026,
+    # OpenMP threads for fitting; on a machine shared with other work, fewer threads spin less.
+    "threads": 2,
 }
+NOT_FOR_ESTIMATOR = ("max_rows", "threads")
 
 
 @dataclass
@@ -95,14 +99,15 @@ def subsample(frame: pl.DataFrame, max_rows: int, random_state: int) -> pl.DataF
 def fit_horizon(rows: pl.DataFrame, horizon: int, params: dict[str, Any]) -> HistGradientBoostingRegressor:
     """One regressor for one horizon, on (a sample of) rows whose target is known."""
     sample = design(subsample(rows, int(params["max_rows"]), int(params["random_state"])), horizon)
-    hgb_params = {k: v for k, v in params.items() if k != "max_rows"}
+    hgb_params = {k: v for k, v in params.items() if k not in NOT_FOR_ESTIMATOR}
     regressor = HistGradientBoostingRegressor(
         categorical_features=[f in CATEGORICAL for f in FEATURES],
         monotonic_cst=[1 if f in INCREASING else 0 for f in FEATURES],
         early_stopping=False,
         **hgb_params,
     )
-    regressor.fit(matrix(sample, FEATURES), sample[f"y_{horizon}"].to_numpy())
+    with threadpool_limits(int(params.get("threads", 2))):
+        regressor.fit(matrix(sample, FEATURES), sample[f"y_{horizon}"].to_numpy())
     return regressor
 
 

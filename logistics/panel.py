@@ -27,9 +27,7 @@ def weekly_loans(loans: pl.LazyFrame) -> pl.LazyFrame:
 def weekly_returns(loans: pl.LazyFrame) -> pl.LazyFrame:
     return (
         loans.filter(pl.col("returned_at").is_not_null() & pl.col("returned_branch_id").is_not_null())
-        .group_by(
-            "title_id", pl.col("returned_branch_id").alias("branch_id"), week_start("returned_at").alias("week")
-        )
+        .group_by("title_id", pl.col("returned_branch_id").alias("branch_id"), week_start("returned_at").alias("week"))
         .agg(pl.len().cast(pl.Int32).alias("returns"))
     )
 
@@ -70,23 +68,65 @@ def event_cells(loans: pl.LazyFrame, reservations: pl.LazyFrame, until: date | N
 def active_rows(cells: pl.LazyFrame, last_week: date, reach: int = REACH) -> pl.LazyFrame:
     """The panel's rows: each event week and the `reach - 1` weeks after it, up to `last_week`, with counts."""
     return (
-        cells.select(
-            "title_id",
-            "branch_id",
-            pl.concat_list([pl.col("week") + timedelta(weeks=k) for k in range(reach)]).alias("week"),
+        pl.concat(
+            [cells]
+            + [
+                cells.select(
+                    "title_id",
+                    "branch_id",
+                    (pl.col("week") + timedelta(weeks=k)).alias("week"),
+                    *[pl.lit(0, pl.Int32).alias(c) for c in COUNTS],
+                )
+                for k in range(1, reach)
+            ]
         )
-        .explode("week")
         .filter(pl.col("week") <= pl.lit(last_week))
-        .unique(KEYS)
-        .join(cells, on=KEYS, how="left")
-        .with_columns([pl.col(c).fill_null(0).alias(c) for c in COUNTS])
+        .group_by(KEYS)
+        .agg([pl.col(c).sum().alias(c) for c in COUNTS])
         .sort(KEYS)
     )
 
 
+# The panel is sorted by title, branch and week, so a pair's earlier and later weeks are its neighbouring rows.
+# Looking a few rows back or ahead (and checking it is the same pair and the right week) is much cheaper than a
+# grouped window or a join at the city demo's size.
+
+
+def _same_pair(k: int) -> pl.Expr:
+    same = (pl.col("title_id").shift(k) == pl.col("title_id")) & (pl.col("branch_id").shift(k) == pl.col("branch_id"))
+    return same.fill_null(False)
+
+
+def _weeks_away(column: str, weeks: int) -> pl.Expr:
+    """`column` exactly `weeks` weeks later (negative: earlier) for the same pair, 0 where there is no such row."""
+    shifts = range(-1, -weeks - 1, -1) if weeks > 0 else range(1, -weeks + 1)
+    target = pl.col("week") + timedelta(weeks=weeks)
+    return pl.sum_horizontal(
+        pl.when(_same_pair(k) & (pl.col("week").shift(k) == target)).then(pl.col(column).shift(k)).otherwise(0)
+        for k in shifts
+    ).cast(pl.Float32)
+
+
+def _recent(column: str, weeks: int) -> pl.Expr:
+    """The sum of `column` over the pair's last `weeks` weeks, this one included (for short windows)."""
+    since = pl.col("week") - timedelta(weeks=weeks)
+    return (
+        pl.col(column)
+        + pl.sum_horizontal(
+            pl.when(_same_pair(k) & (pl.col("week").shift(k) > since)).then(pl.col(column).shift(k)).otherwise(0)
+            for k in range(1, weeks)
+        )
+    ).cast(pl.Float32)
+
+
 def _window(column: str, weeks: int) -> pl.Expr:
-    """The sum of `column` over the pair's last `weeks` weeks up to and including this one."""
+    """The sum of `column` over the pair's last `weeks` weeks up to and including this one (long windows)."""
     return pl.col(column).rolling_sum_by("week", f"{weeks}w").over("title_id", "branch_id").cast(pl.Float32)
+
+
+def _pair_start(value: pl.Expr) -> pl.Expr:
+    """`value` at the pair's first row, carried down its rows."""
+    return pl.when(~_same_pair(1)).then(value).forward_fill()
 
 
 def with_history(panel: pl.LazyFrame) -> pl.LazyFrame:
@@ -94,23 +134,20 @@ def with_history(panel: pl.LazyFrame) -> pl.LazyFrame:
 
     Needs rows sorted by title, branch and week (as `active_rows` leaves them).
     """
+    change = pl.col("res_placed") - pl.col("res_left")
     return panel.with_columns(
-        (_window("loans", 2) - pl.col("loans")).alias("loans_lag_1"),
-        (_window("loans", 3) - _window("loans", 2)).alias("loans_lag_2"),
-        _window("loans", 4).alias("loans_4w"),
+        _weeks_away("loans", -1).alias("loans_lag_1"),
+        _weeks_away("loans", -2).alias("loans_lag_2"),
+        _recent("loans", 4).alias("loans_4w"),
         _window("loans", 13).alias("loans_13w"),
         _window("loans", 52).alias("loans_52w"),
-        _window("returns", 4).alias("returns_4w"),
-        _window("res_placed", 4).alias("res_placed_4w"),
-        (pl.col("res_placed") - pl.col("res_left"))
-        .cum_sum()
-        .over("title_id", "branch_id")
+        _recent("returns", 4).alias("returns_4w"),
+        _recent("res_placed", 4).alias("res_placed_4w"),
+        (change.cum_sum() - _pair_start(change.cum_sum() - change))
         .clip(lower_bound=0)
         .cast(pl.Float32)
         .alias("res_waiting"),
-        ((pl.col("week") - pl.col("week").min().over("title_id", "branch_id")).dt.total_days() // 7)
-        .cast(pl.Float32)
-        .alias("pair_age_weeks"),
+        ((pl.col("week") - _pair_start(pl.col("week"))).dt.total_days() // 7).cast(pl.Float32).alias("pair_age_weeks"),
     )
 
 
@@ -125,16 +162,19 @@ def with_title_totals(panel: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def with_future(panel: pl.LazyFrame, cells: pl.LazyFrame, horizons: int = 4) -> pl.LazyFrame:
-    """Loans in each of the next weeks (`y_1`…, the targets) and a year before each (`seasonal_1`…)."""
-    loans = cells.filter(pl.col("loans") > 0).select(KEYS + ["loans"])
-    out = panel
+    """Loans in each of the next weeks (`y_1`…, the targets) and a year before each (`seasonal_1`…).
+
+    Targets come from the following rows (every week with a loan is a row); last year's loans by a join.
+    """
+    loans = cells.filter(pl.col("loans") > 0).select("title_id", "branch_id", "week", "loans")
+    out = panel.with_columns(_weeks_away("loans", h).alias(f"y_{h}") for h in range(1, horizons + 1))
     for h in range(1, horizons + 1):
-        for name, shift in ((f"y_{h}", h), (f"seasonal_{h}", h - 52)):
-            shifted = loans.select(
-                "title_id",
-                "branch_id",
-                (pl.col("week") - timedelta(weeks=shift)).alias("week"),
-                pl.col("loans").cast(pl.Float32).alias(name),
-            )
-            out = out.join(shifted, on=KEYS, how="left").with_columns(pl.col(name).fill_null(0.0).alias(name))
+        name = f"seasonal_{h}"
+        shifted = loans.select(
+            "title_id",
+            "branch_id",
+            (pl.col("week") + timedelta(weeks=52 - h)).alias("week"),
+            pl.col("loans").cast(pl.Float32).alias(name),
+        )
+        out = out.join(shifted, on=KEYS, how="left").with_columns(pl.col(name).fill_null(0.0).alias(name))
     return out

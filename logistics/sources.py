@@ -1,7 +1,8 @@
 """Loaders: the backend's history as polars LazyFrames, from the database or from exported files.
 
 A source is either a database URL (SQLite or PostgreSQL, read with ADBC straight into Arrow) or a folder holding
-`loans`, `reservations`, `items` and `titles` as Parquet or CSV files with the table's own column names.
+`loans`, `reservations`, `items`, `titles` and `branches` as Parquet or CSV files with the table's own column names
+(what `materials seed --parquet DIR` writes).
 Timestamps leave every loader as `Datetime("us", "UTC")`, whatever the database stored: SQLite keeps text
 ('YYYY-MM-DD HH:MM:SS.ffffff'), PostgreSQL a timestamp with or without time zone.
 """
@@ -78,12 +79,13 @@ def read_table(source: Source, table: str, columns: list[str], where: str = "") 
         frame = pl.read_database_uri(query, uri, engine="adbc")
         return _normalise_time(frame).lazy()
     folder = Path(source)
-    for suffix, scan in ((".parquet", pl.scan_parquet), (".csv", pl.scan_csv)):
-        path = folder / f"{table}{suffix}"
+    names = (table, "branches" if table == "branch" else f"{table}s")
+    for name, (suffix, scan) in ((n, s) for n in names for s in ((".parquet", pl.scan_parquet), (".csv", pl.scan_csv))):
+        path = folder / f"{name}{suffix}"
         if path.exists():
             lazy = scan(path).select(columns)
             return _normalise_time(lazy.collect()).lazy() if suffix == ".csv" else _lazy_time(lazy)
-    raise FileNotFoundError(f"no {table}.parquet or {table}.csv in {folder}")
+    raise FileNotFoundError(f"no {names[1]}.parquet or .csv (or {table}.*) in {folder}")
 
 
 def _lazy_time(lazy: pl.LazyFrame) -> pl.LazyFrame:

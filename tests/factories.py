@@ -278,3 +278,42 @@ def make_small_city(session: Session, *, shelf_capacity: int = 100) -> SmallCity
     sorter = make_station(session, sorting, "sortering-1")
     automat = {name: make_station(session, b, f"automat-{b.isil[3:]}", kind="automat") for name, b in lending.items()}
     return SmallCity(valby, sundby, osterbro, sorting, storage, shelves, holds, sorter, automat)
+
+
+# --- planning (issue 5) ---
+
+from materials.models import CalendarEvent  # noqa: E402
+
+
+def make_past_loans(
+    session: Session, item: Item, branch: Branch, *, count: int, last: datetime = T0, every_days: int = 7
+) -> list[Loan]:
+    """`count` finished loans of the copy at `branch`, the last starting at `last`, one every `every_days` days.
+
+    The copy's own status is left as it is; its last loan and loan count follow the history.
+    """
+    loans = [
+        Loan(
+            item_id=item.id,  # type: ignore[arg-type]
+            title_id=item.title_id,
+            branch_id=branch.id,  # type: ignore[arg-type]
+            loaned_at=last - timedelta(days=every_days * k),
+            returned_at=last - timedelta(days=every_days * k) + timedelta(days=5),
+            returned_branch_id=branch.id,
+        )
+        for k in range(count)
+    ]
+    item.last_loan_at = max([last, *([item.last_loan_at] if item.last_loan_at else [])])
+    item.loan_count += count
+    session.add_all([*loans, item])
+    session.commit()
+    return loans
+
+
+def make_calendar_event(
+    session: Session, branch: Branch, name: str = "Forfattermøde", *, starts_at: datetime = T0, theme: str = ""
+) -> CalendarEvent:
+    event = CalendarEvent(branch_id=branch.id, name=name, starts_at=starts_at, theme=theme)  # type: ignore[arg-type]
+    session.add(event)
+    session.commit()
+    return event

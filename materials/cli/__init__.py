@@ -8,7 +8,7 @@ from importlib.metadata import entry_points
 
 import typer
 
-from materials.cli import core, sip2, users
+from materials.cli import api, circulation, core, reservations, sip2, users
 
 app = typer.Typer(
     name="materials",
@@ -28,7 +28,7 @@ def _root(
     core.state(ctx).db_url = db
 
 
-BUILTIN = [core.register, users.register, sip2.register]
+BUILTIN = [core.register, users.register, sip2.register, api.register, circulation.register, reservations.register]
 
 
 def _register_all() -> None:

@@ -3,6 +3,7 @@
 from materials.models.access import ApiClient, IdempotencyKey, Sip2Account, User
 from materials.models.catalogue import Item, Title
 from materials.models.circulation import Loan, Patron, Reservation
+from materials.models.imports import ImportedCount
 from materials.models.library import Branch, Location, SortBin, Station, TransportCost
 from materials.models.planning import (
     CalendarEvent,
@@ -26,6 +27,7 @@ __all__ = [
     "Event",
     "Forecast",
     "IdempotencyKey",
+    "ImportedCount",
     "Item",
     "Loan",
     "Location",

@@ -46,6 +46,9 @@ class Reservation(SQLModel, table=True):
     __table_args__ = (
         Index("ix_reservation_title_state_placed", "title_id", "state", "placed_at"),
         Index("ix_reservation_pickup_state", "pickup_branch_id", "state"),
+        # "Which reservation does this copy serve?" with the states as parameters: SQLite cannot prove a bound
+        # IN list implies the partial index below, and would scan every reservation at each check-in.
+        Index("ix_reservation_item", "item_id"),
         # A copy serves at most one live reservation: a database fact, not a hope.
         Index(
             "uq_reservation_item_live",

@@ -68,6 +68,17 @@ def require_reservation(session: Session, reservation_id: int) -> Reservation:
     return reservation
 
 
+def lock_reservation(session: Session, reservation_id: int, *, skip_locked: bool = False) -> Reservation | None:
+    """The reservation, its row locked on PostgreSQL. Lock order everywhere: the copy, the reservation, its tasks,
+    the crate; so a pick, a check-in, a cancellation and a timeout never wait on each other in a circle."""
+    return session.exec(
+        select(Reservation)
+        .where(Reservation.id == reservation_id)
+        .with_for_update(skip_locked=skip_locked)
+        .execution_options(populate_existing=True)
+    ).first()
+
+
 def patron_for(session: Session, *, raw_id: str, key: str) -> Patron:
     """The patron row for a library-system patron id; only its keyed hash is stored."""
     if not raw_id.strip():

@@ -1,8 +1,9 @@
 """The places check-in routes between, read once per session and kept while they do not change.
 
 Branches, shelf sections, hold shelves, stations, sorter bins and transport costs are a few hundred rows that every
-check-in needs. Reading them per scan would cost more than the decision itself, so a session keeps them in
-`session.info`; any flush that touches one of these tables, or half a minute passing, reads them again.
+check-in needs, and the titles displays still want a few thousand. Reading them per scan would cost more than the decision itself, so a session keeps them in
+`session.info`; any flush that touches one of these tables, or half a minute passing, reads them again. (So a display planned in
+another process is seen by running stations within half a minute.)
 """
 
 import time
@@ -14,12 +15,12 @@ from sqlalchemy import event, select
 from sqlmodel import Session
 
 from materials.domain.states import BranchKind, LocationKind
-from materials.models import Branch, Location, SortBin, Station, TransportCost
+from materials.models import Branch, Display, DisplayWant, Location, SortBin, Station, TransportCost
 from materials.services.lookup import UnknownStation
 
 CACHE_KEY = "materials.routing_places"
 MAX_AGE_SECONDS = 30.0
-REFERENCE_TYPES = (Branch, Location, Station, SortBin, TransportCost)
+REFERENCE_TYPES = (Branch, Location, Station, SortBin, TransportCost, Display, DisplayWant)
 LENDING_KINDS = (BranchKind.BRANCH, BranchKind.MAIN)
 
 
@@ -66,6 +67,8 @@ class Places:
     bins: dict[int, str] = field(default_factory=dict)
     exception_bin: str | None = None
     costs: dict[tuple[int, int], float] = field(default_factory=dict)
+    # Titles some display still wants: most returns skip the display question without asking the database.
+    display_titles: frozenset[int] = frozenset()
     loaded_at: float = 0.0
 
     @property
@@ -117,6 +120,13 @@ def _load(session: Session) -> Places:
             places.exception_bin = sort_bin.code
     for c in session.execute(select(TransportCost.from_branch_id, TransportCost.to_branch_id, TransportCost.cost)):
         places.costs[(c.from_branch_id, c.to_branch_id)] = float(c.cost)
+    wanted = (
+        select(DisplayWant.title_id)
+        .join(Display, Display.id == DisplayWant.display_id)  # type: ignore[arg-type]
+        .where(DisplayWant.filled < DisplayWant.wanted, Display.state != "ended")  # type: ignore[arg-type]
+        .distinct()
+    )
+    places.display_titles = frozenset(session.execute(wanted).scalars())
     return places
 
 

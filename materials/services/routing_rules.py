@@ -7,7 +7,7 @@ on its way (so the next returned copy of the title sees the gap as filled) with 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, literal_column, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlmodel import Session
 
 from materials.domain.sections import shelfmark_key
@@ -19,9 +19,6 @@ from materials.services.routing_places import PlaceInfo, Places
 DISPLAY_LEAD_DAYS = 14
 # How many transport-cost units weigh as much as one copy of deficit (cost is van minutes, weighted).
 COST_PER_COPY = 30.0
-# States in which a copy takes up room at its shelf; copies heading for a shelf are counted separately.
-_ON_SHELF = "'on_shelf'"
-_HEADING = "'in_sorting', 'in_transit'"
 # A reservation holds its copy in these states; written out so SQLite can use the partial unique index.
 _HOLDING = text("reservation.state IN ('allocated', 'in_transit', 'ready')")
 _HELD_BY_BRANCH = (
@@ -159,19 +156,17 @@ def shelf_with_room(
     shelves = places.shelves.get((branch_id, section), [])
     if not shelves:
         return None
-    ids = [s.id for s in shelves]
-    id_list = ", ".join(str(i) for i in ids)
-    # Literal status lists let both databases serve the counts from the (location, status) indexes.
-    standing = select(Item.location_id.label("loc"), func.count().label("n")).where(  # type: ignore[union-attr]
-        text(f"item.location_id IN ({id_list}) AND item.status IN ({_ON_SHELF})")
-    )
-    heading = select(Item.destination_location_id.label("loc"), func.count().label("n")).where(  # type: ignore[union-attr]
-        text(f"item.destination_location_id IN ({id_list}) AND item.status IN ({_HEADING})")
+    ids = ", ".join(str(s.id) for s in shelves)
+    # One round trip, both halves answered from the (location, status) indexes; the ids are integers we hold.
+    counts = text(
+        f"SELECT location_id AS loc, count(*) AS n FROM item WHERE location_id IN ({ids}) AND status = 'on_shelf' "
+        f"GROUP BY location_id UNION ALL SELECT destination_location_id, count(*) FROM item "
+        f"WHERE destination_location_id IN ({ids}) AND status IN ('in_sorting', 'in_transit') "
+        f"GROUP BY destination_location_id"
     )
     used: dict[int, int] = {}
-    for query in (standing.group_by(literal_column("loc")), heading.group_by(literal_column("loc"))):
-        for row in session.execute(query):
-            used[row.loc] = used.get(row.loc, 0) + int(row.n)
+    for loc, n in session.execute(counts):
+        used[loc] = used.get(loc, 0) + int(n)
     free = {s.id: (None if s.capacity <= 0 else s.capacity - used.get(s.id, 0)) for s in shelves}
     open_shelves = [s for s in shelves if free[s.id] is None or (free[s.id] or 0) > 0]
     if not open_shelves:

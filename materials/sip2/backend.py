@@ -4,6 +4,10 @@ The server runs them in a thread pool so the event loop never waits on the datab
 never rows, so nothing lazy crosses back to the loop.
 """
 
+import hashlib
+import hmac
+import secrets
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +18,7 @@ from sqlmodel import Session, col, select
 from materials.db import read_session, session_scope
 from materials.domain.identifiers import InvalidIdentifier, normalise_barcode
 from materials.domain.states import ItemStatus, ReservationState, RouteKind
-from materials.models import Branch, Item, Loan, Reservation, Title
+from materials.models import Branch, Item, Loan, Reservation, Sip2Account, Title
 from materials.services.auth import authenticate_sip2
 from materials.services.checkin import check_in
 from materials.services.lookup import item_by_barcode, require_branch, station_by_name
@@ -60,10 +64,48 @@ class ItemInfo:
     holds_waiting: int = 0
 
 
-def login(engine: Engine, *, name: str, password: str) -> Terminal:
+class VerifiedLogins:
+    """Logins argon2 has already accepted in this process, so a machine that reconnects does not pay again.
+
+    Only a keyed digest of the password is kept (the key lives in memory), and only together with the account's
+    stored hash: a changed password or a deactivated account needs the full check again.
+    """
+
+    MAX_ENTRIES = 1000
+
+    def __init__(self) -> None:
+        self._key = secrets.token_bytes(32)
+        self._seen: dict[bytes, str] = {}
+        self._lock = threading.Lock()
+
+    def _digest(self, name: str, password: str) -> bytes:
+        return hmac.new(self._key, f"{name}\0{password}".encode(), hashlib.sha256).digest()
+
+    def knows(self, *, name: str, password: str, password_hash: str) -> bool:
+        with self._lock:
+            stored = self._seen.get(self._digest(name, password))
+        return stored is not None and hmac.compare_digest(stored, password_hash)
+
+    def remember(self, *, name: str, password: str, password_hash: str) -> None:
+        with self._lock:
+            if len(self._seen) >= self.MAX_ENTRIES:
+                self._seen.clear()
+            self._seen[self._digest(name, password)] = password_hash
+
+
+def login(engine: Engine, *, name: str, password: str, verified: VerifiedLogins | None = None) -> Terminal:
     """Check the account's password; its location code names the station it scans at."""
     with read_session(engine) as session:
-        account = authenticate_sip2(session, name=name, password=password)
+        query = select(Sip2Account).where(Sip2Account.name == name, col(Sip2Account.active).is_(True))
+        account = session.exec(query).first()
+        if (
+            account is None
+            or verified is None
+            or not verified.knows(name=name, password=password, password_hash=account.password_hash)
+        ):
+            account = authenticate_sip2(session, name=name, password=password)
+            if verified is not None:
+                verified.remember(name=name, password=password, password_hash=account.password_hash)
         station = station_by_name(session=session, name=account.location_code)
         branch = require_branch(session=session, branch_id=station.branch_id)
         return Terminal(
@@ -72,7 +114,7 @@ def login(engine: Engine, *, name: str, password: str) -> Terminal:
             branch_id=station.branch_id,
             isil=branch.isil,
             library_name=branch.name,
-            isils=dict(session.exec(select(Branch.id, Branch.isil)).all()),
+            isils={b.id: b.isil for b in session.exec(select(Branch)) if b.id is not None},
         )
 
 

@@ -15,14 +15,18 @@ from materials.errors import MaterialsError
 MAX_FRAME_BYTES = 2048
 MAX_FIELD_CHARS = 255
 
-# Length of the fixed part after the two-digit command, for the requests we read.
-REQUEST_FIXED_LENGTHS = {
+# Length of the fixed part after the two-digit command, for the messages this server reads and writes.
+FIXED_LENGTHS = {
     "93": 2,  # UID algorithm, PWD algorithm
     "99": 8,  # status code, max print width, protocol version
     "09": 37,  # no block, transaction date, return date
     "17": 18,  # transaction date
     "97": 0,
     "96": 0,
+    "94": 1,  # ok
+    "98": 34,  # six flags, timeout, retries, date/time sync, protocol version
+    "10": 22,  # ok, resensitize, magnetic media, alert, transaction date
+    "18": 24,  # circulation status, security marker, fee type, transaction date
 }
 
 _TRAILER = re.compile(rb"(?:AY([0-9]))?AZ([0-9A-Fa-f]{1,4})\Z|AY([0-9])\Z")
@@ -128,7 +132,7 @@ def parse_frame(raw: bytes) -> Frame:
     command = text[:2]
     if len(command) < 2 or not command.isdigit():
         raise MalformedFrame(f"no two-digit command at the start of {text[:40]!r}")
-    fixed_length = REQUEST_FIXED_LENGTHS.get(command)
+    fixed_length = FIXED_LENGTHS.get(command)
     if fixed_length is None:
         return Frame(command=command, fixed=text[2:], sequence=sequence, checksum=received)
     if len(text) < 2 + fixed_length:

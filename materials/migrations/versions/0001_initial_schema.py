@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 00:00:46.963952
+Create Date: 2026-11-27 00:21:09.880928
 """
 
 from collections.abc import Sequence
@@ -176,6 +176,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('forecast', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_forecast_title_id'), ['title_id'], unique=False)
+
+    op.create_table('importedcount',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title_id', sa.Integer(), nullable=False),
+    sa.Column('branch_id', sa.Integer(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_days', sa.Integer(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('imported_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['branch_id'], ['branch.id'], ),
+    sa.ForeignKeyConstraint(['title_id'], ['title.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('title_id', 'branch_id', 'period_start', 'period_days')
+    )
+    with op.batch_alter_table('importedcount', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_importedcount_title_id'), ['title_id'], unique=False)
 
     op.create_table('location',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -373,6 +390,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('external_id')
     )
     with op.batch_alter_table('reservation', schema=None) as batch_op:
+        batch_op.create_index('ix_reservation_item', ['item_id'], unique=False)
         batch_op.create_index('ix_reservation_pickup_state', ['pickup_branch_id', 'state'], unique=False)
         batch_op.create_index('ix_reservation_title_state_placed', ['title_id', 'state', 'placed_at'], unique=False)
         batch_op.create_index('uq_reservation_item_live', ['item_id'], unique=True, sqlite_where=sa.text("state IN ('allocated', 'in_transit', 'ready')"), postgresql_where=sa.text("state IN ('allocated', 'in_transit', 'ready')"))
@@ -445,6 +463,7 @@ def downgrade() -> None:
         batch_op.drop_index('uq_reservation_item_live', sqlite_where=sa.text("state IN ('allocated', 'in_transit', 'ready')"), postgresql_where=sa.text("state IN ('allocated', 'in_transit', 'ready')"))
         batch_op.drop_index('ix_reservation_title_state_placed')
         batch_op.drop_index('ix_reservation_pickup_state')
+        batch_op.drop_index('ix_reservation_item')
 
     op.drop_table('reservation')
     with op.batch_alter_table('loan', schema=None) as batch_op:
@@ -489,6 +508,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_location_branch_id'))
 
     op.drop_table('location')
+    with op.batch_alter_table('importedcount', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_importedcount_title_id'))
+
+    op.drop_table('importedcount')
     with op.batch_alter_table('forecast', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_forecast_title_id'))
 

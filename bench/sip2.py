@@ -1,0 +1,177 @@
+"""Benchmark the SIP2 server: check-ins per second and p50/p99 latency over loopback with 1, 8 and 32 clients.
+
+The server runs as its own process (`materials sip2 serve`), exactly as in production; the clients are asyncio
+connections in this process that log in and then check in copies that are on loan, one after the other, each
+waiting for its answer (a sorter does the same). Every check-in goes through the real check-in service and commits.
+
+    .venv/bin/python bench/sip2.py --db sqlite:////tmp/sip2_city.db
+    .venv/bin/python bench/sip2.py --db postgresql://materials:materials@localhost/sip2_city --clients 1,8,32
+
+The database must hold a seeded library (`materials seed --scale city`); the run changes it (copies are checked
+in), so each run takes copies still on loan. Loopback only.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+
+from sqlmodel import Session, select
+
+from materials.db import get_engine
+from materials.domain.states import ItemStatus
+from materials.models import Item, Sip2Account
+from materials.services.auth import add_sip2_account
+from materials.sip2.codec import format_frame, parse_frame
+
+HOST = "127.0.0.1"
+PASSWORD = "bench-password"
+STATIONS = ("sortering-1", "sortering-2", "sortering-3", "sortering-4")
+DATE = "20261127    101500"
+
+
+@dataclass
+class Result:
+    database: str
+    clients: int
+    checkins: int
+    failed: int
+    seconds: float
+    per_second: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+def prepare(url: str, total: int) -> list[str]:
+    """One SIP2 account per sorting-room station, and `total` barcodes of copies on loan."""
+    engine = get_engine(url)
+    with Session(engine) as session:
+        for station in STATIONS:
+            name = f"bench-{station}"
+            if session.exec(select(Sip2Account).where(Sip2Account.name == name)).first() is None:
+                add_sip2_account(session, name=name, password=PASSWORD, location_code=station)
+        query = select(Item.barcode).where(Item.status == ItemStatus.ON_LOAN).order_by(Item.id).limit(total)
+        barcodes = list(session.exec(query))
+    engine.dispose()
+    if len(barcodes) < total:
+        raise SystemExit(f"only {len(barcodes)} copies on loan; seed a fresh database")
+    return barcodes
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    entry = "from materials.cli import main; main()"
+    command = [sys.executable, "-c", entry, "--db", url, "sip2", "serve", "--host", HOST, "--port", str(port)]
+    command += ["--workers", str(workers), "--log-level", "WARNING"]
+    process = subprocess.Popen(command)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((HOST, port), timeout=1).close()
+            return process
+        except OSError:
+            if process.poll() is not None:
+                raise SystemExit("the SIP2 server did not start") from None
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the SIP2 server did not open its port within 60 s")
+
+
+async def machine(port: int, station: str, barcodes: list[str], latencies: list[float]) -> int:
+    """One sorter: log in, then check in each copy and wait for the answer. Returns the number not checked in."""
+    reader, writer = await asyncio.open_connection(HOST, port)
+    sequence = 0
+
+    async def ask(command: str, fixed: str, fields: list[tuple[str, object]]) -> bytes:
+        nonlocal sequence
+        sequence = (sequence + 1) % 10
+        writer.write(format_frame(command, fixed, fields, sequence=str(sequence)))
+        await writer.drain()
+        return await reader.readuntil(b"\r")
+
+    login = parse_frame(await ask("93", "00", [("CN", f"bench-{station}"), ("CO", PASSWORD)]))
+    if login.fixed != "1":
+        raise SystemExit(f"login as bench-{station} refused")
+    failed = 0
+    for barcode in barcodes:
+        started = time.perf_counter()
+        reply = await ask("09", "N" + DATE + DATE, [("AP", station), ("AO", ""), ("AB", barcode)])
+        latencies.append(time.perf_counter() - started)
+        failed += parse_frame(reply).fixed[:1] != "1"
+    writer.close()
+    await writer.wait_closed()
+    return failed
+
+
+async def run_level(port: int, clients: int, barcodes: list[str]) -> tuple[list[float], int, float]:
+    latencies: list[float] = []
+    shares = [barcodes[n::clients] for n in range(clients)]
+    started = time.perf_counter()
+    failures = await asyncio.gather(
+        *(machine(port, STATIONS[n % len(STATIONS)], shares[n], latencies) for n in range(clients))
+    )
+    return latencies, sum(failures), time.perf_counter() - started
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", required=True, help="database URL of a seeded library (it is changed)")
+    parser.add_argument("--clients", default="1,8,32", help="comma list of concurrent connections")
+    parser.add_argument("--checkins", type=int, default=2000, help="check-ins per level")
+    parser.add_argument("--warmup", type=int, default=100, help="check-ins first, not measured")
+    parser.add_argument("--workers", type=int, default=8, help="server threads doing database work")
+    args = parser.parse_args()
+    levels = [int(n) for n in args.clients.split(",")]
+    barcodes = prepare(args.db, args.warmup + args.checkins * len(levels))
+    port = free_port()
+    server = start_server(args.db, port, args.workers)
+    database = args.db.split(":", 1)[0].split("+")[0]
+    results: list[Result] = []
+    try:
+        asyncio.run(run_level(port, 1, barcodes[: args.warmup]))
+        offset = args.warmup
+        for clients in levels:
+            chunk = barcodes[offset : offset + args.checkins]
+            offset += args.checkins
+            latencies, failed, seconds = asyncio.run(run_level(port, clients, chunk))
+            ms = [x * 1000 for x in latencies]
+            result = Result(
+                database=database, clients=clients, checkins=len(ms), failed=failed, seconds=round(seconds, 2),
+                per_second=round(len(ms) / seconds, 1), p50_ms=round(percentile(ms, 50), 2),
+                p99_ms=round(percentile(ms, 99), 2), max_ms=round(max(ms), 2),
+            )  # fmt: skip
+            results.append(result)
+            print(json.dumps(asdict(result)), flush=True)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+    print(
+        f"\n| database | clients | check-ins | failed | check-ins/s | p50 ms | p99 ms | max ms |  (cpus: {os.cpu_count()})"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(
+            f"| {r.database} | {r.clients} | {r.checkins} | {r.failed} | {r.per_second} | {r.p50_ms} | {r.p99_ms} "
+            f"| {r.max_ms} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Widgets and helpers the pages share."""

@@ -1,0 +1,118 @@
+"""The scan station's loop: take a scan from the field, ask check-in, and keep what the screen shows.
+
+A scan that cannot reach the database is NOT recorded; it is kept in a list on the screen that says so until the
+same barcode is scanned again successfully, so no copy is forgotten on the table.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+import streamlit as st
+from sqlmodel import Session
+
+from dashboard.components.context import DATABASE_DOWN, now, settings, writer
+from materials.errors import MaterialsError
+
+FIELD_KEY = "scan_code"
+PARTS_KEY = "scan_parts_checked"
+HISTORY_KEY = "scan_history"
+UNRECORDED_KEY = "scan_unrecorded"
+HISTORY_LENGTH = 10
+SESSION_KEY = "scan_db_session"
+
+
+@dataclass(frozen=True)
+class ScanLine:
+    at: datetime
+    barcode: str
+    status: str  # ok / exception / error / unrecorded
+    headline: str  # what the screen shows huge: the destination, or what went wrong
+    reason: str
+    bin: str | None = None
+    destination: str | None = None
+    kind: str = ""
+    title: str | None = None
+    duplicate: bool = False
+    millis: float = 0.0
+
+
+def _decision_line(decision: Any, at: datetime, millis: float) -> ScanLine:
+    exception = decision.kind == "exception"
+    return ScanLine(
+        at=at,
+        barcode=decision.barcode,
+        status="exception" if exception else "ok",
+        headline="Fejlkassen" if exception else (decision.destination_name or decision.destination or "?"),
+        reason=decision.reason,
+        bin=decision.bin,
+        destination=decision.destination,
+        kind=str(decision.kind),
+        title=decision.title,
+        duplicate=decision.duplicate,
+        millis=millis,
+    )
+
+
+def station_session() -> Session:
+    """One writing session per screen, kept between scans: check-in keeps the sorting room's places (bins,
+    branches, shelves) in its session, so a scan does not read them again. check_in expires what it holds and
+    commits or rolls back itself, so nothing stale or half-done is carried from one scan to the next."""
+    url = settings().database_url
+    kept = st.session_state.get(SESSION_KEY)
+    if kept is not None and kept[0] == url:
+        return cast(Session, kept[1])
+    session = writer()
+    st.session_state[SESSION_KEY] = (url, session)
+    return session
+
+
+def forget_station_session() -> None:
+    kept = st.session_state.pop(SESSION_KEY, None)
+    if kept is not None:
+        kept[1].close()
+
+
+def scan(check_in: Callable[..., Any], barcode: str, *, station: str, actor: str, parts_checked: bool) -> ScanLine:
+    """One scan through check-in, every failure turned into a line the screen can show."""
+    at = now()
+    started = time.perf_counter()
+    try:
+        decision = check_in(station_session(), barcode, station, at, actor=actor, parts_checked=parts_checked)
+    except DATABASE_DOWN:
+        forget_station_session()
+        return ScanLine(
+            at=at, barcode=barcode, status="unrecorded", headline="IKKE registreret",
+            reason="Databasen svarer ikke. Læg materialet til side og scan det igen, når skærmen virker.",
+        )  # fmt: skip
+    except MaterialsError as exc:
+        return ScanLine(at=at, barcode=barcode, status="error", headline="Fejl", reason=str(exc))
+    return _decision_line(decision, at, (time.perf_counter() - started) * 1000)
+
+
+def on_scan(check_in: Callable[..., Any], *, station: str, actor: str) -> None:
+    """The scan field's callback: runs before the page is drawn again, then the field is empty for the next."""
+    barcode = str(st.session_state.get(FIELD_KEY, "")).strip()
+    if not barcode:
+        return
+    parts_checked = bool(st.session_state.get(PARTS_KEY, False))
+    line = scan(check_in, barcode, station=station, actor=actor, parts_checked=parts_checked)
+    history: list[ScanLine] = st.session_state.setdefault(HISTORY_KEY, [])
+    history.insert(0, line)
+    del history[HISTORY_LENGTH:]
+    unrecorded: list[ScanLine] = st.session_state.setdefault(UNRECORDED_KEY, [])
+    if line.status == "unrecorded":
+        if all(u.barcode != barcode for u in unrecorded):
+            unrecorded.append(line)
+    else:
+        st.session_state[UNRECORDED_KEY] = [u for u in unrecorded if u.barcode != barcode]
+
+
+def history() -> list[ScanLine]:
+    return list(st.session_state.get(HISTORY_KEY, []))
+
+
+def unrecorded() -> list[ScanLine]:
+    return list(st.session_state.get(UNRECORDED_KEY, []))

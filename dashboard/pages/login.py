@@ -1,0 +1,27 @@
+"""Log ind: user name and password (argon2 in materials.services.auth)."""
+
+import streamlit as st
+
+from dashboard.components.context import DATABASE_DOWN, ScreenUser, log_in, reader
+from materials.services.auth import AuthenticationFailed, authenticate_user
+
+st.title("Materialeteamet")
+st.caption("Københavns Biblioteker · sortering, plukning, kasser, køer og planlægning")
+
+with st.form("login_form", border=True):
+    username = st.text_input("Brugernavn", key="login_username")
+    password = st.text_input("Adgangskode", type="password", key="login_password")
+    submitted = st.form_submit_button("Log ind", key="login_submit", type="primary")
+
+if submitted:
+    try:
+        with reader() as session:
+            user = authenticate_user(session, username=username.strip(), password=password)
+    except AuthenticationFailed:
+        st.error("Forkert brugernavn eller adgangskode. Prøv igen.")
+        st.stop()
+    except DATABASE_DOWN:
+        st.error("Databasen svarer ikke, så du kan ikke logge ind lige nu. Prøv igen om lidt.")
+        st.stop()
+    log_in(ScreenUser(username=user.username, role=user.role, station=user.station))
+    st.rerun()

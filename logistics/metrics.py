@@ -1,0 +1,97 @@
+"""Forecast metrics, computed the same way for the model and for every baseline."""
+
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+# Poisson deviance needs a positive forecast; a forecast of zero counts as this (the same for every method).
+DEVIANCE_FLOOR = 0.01
+TOP_K = 10
+METHODS = ["model", "seasonal_naive", "moving_average", "last_value"]
+BASELINES = METHODS[1:]
+
+
+def poisson_deviance(actual: np.ndarray, predicted: np.ndarray) -> float:
+    mu = np.clip(predicted, DEVIANCE_FLOOR, None)
+    y = actual.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = np.where(y > 0, y * np.log(y / mu), 0.0)
+    return float(np.mean(2 * (term - (y - mu)))) if len(y) else float("nan")
+
+
+def point_metrics(actual: np.ndarray, predicted: np.ndarray, naive: np.ndarray) -> dict[str, float]:
+    """MAE, RMSE, mean Poisson deviance and MASE (MAE relative to the seasonal naive forecast's MAE)."""
+    if len(actual) == 0:
+        return {"mae": float("nan"), "rmse": float("nan"), "poisson_deviance": float("nan"), "mase": float("nan")}
+    error = predicted - actual
+    mae = float(np.mean(np.abs(error)))
+    naive_mae = float(np.mean(np.abs(naive - actual)))
+    return {
+        "mae": mae,
+        "rmse": float(np.sqrt(np.mean(error**2))),
+        "poisson_deviance": poisson_deviance(actual, predicted),
+        "mase": mae / naive_mae if naive_mae > 0 else float("nan"),
+    }
+
+
+def top_k_precision(results: pl.DataFrame, method: str, k: int = TOP_K) -> pl.DataFrame:
+    """Per branch: of the k titles a method ranks highest for a week, the share that were among the most loaned.
+
+    "Among the most loaned" means at least as many loans as the k-th most loaned title that week (ties count), and
+    at least one loan. Averaged over origins and horizons.
+    """
+    return (
+        results.with_columns(
+            pl.col(method).rank("ordinal", descending=True).over("branch_id", "week", "horizon").alias("_rank"),
+            pl.col("actual").top_k(k).min().over("branch_id", "week", "horizon").alias("_kth"),
+        )
+        .filter(pl.col("_rank") <= k)
+        .group_by("branch_id", "week", "horizon")
+        .agg(((pl.col("actual") >= pl.col("_kth")) & (pl.col("actual") > 0)).mean().alias("precision"))
+        .group_by("branch_id")
+        .agg(pl.col("precision").mean().alias(f"top{k}_precision"))
+        .sort("branch_id")
+    )
+
+
+def method_metrics(results: pl.DataFrame) -> dict[str, dict[str, float]]:
+    """Every method's point metrics and mean top-k precision across branches, on the same rows."""
+    actual = results["actual"].to_numpy()
+    naive = results["seasonal_naive"].to_numpy()
+    out: dict[str, dict[str, float]] = {}
+    for method in METHODS:
+        scores = point_metrics(actual, results[method].to_numpy(), naive)
+        precision = top_k_precision(results, method)[f"top{TOP_K}_precision"].mean()
+        scores[f"top{TOP_K}_precision"] = float(precision) if isinstance(precision, float) else float("nan")
+        out[method] = scores
+    return out
+
+
+def slice_metrics(results: pl.DataFrame, by: str) -> dict[str, dict[str, Any]]:
+    """Point metrics of every method within each value of `by` (branch, audience, popularity decile)."""
+    out: dict[str, dict[str, Any]] = {}
+    for (value,), part in results.partition_by(by, as_dict=True, maintain_order=True).items():
+        actual, naive = part["actual"].to_numpy(), part["seasonal_naive"].to_numpy()
+        entry: dict[str, Any] = {"rows": part.height}
+        for method in METHODS:
+            entry[method] = point_metrics(actual, part[method].to_numpy(), naive)
+        out[str(value)] = entry
+    return dict(sorted(out.items(), key=lambda kv: (len(kv[0]), kv[0])))
+
+
+def report(results: pl.DataFrame) -> dict[str, Any]:
+    """`{"model": {...}, "baselines": {name: {...}}, "slices": {dimension: {value: {...}}}, "by_horizon": ...}`."""
+    overall = method_metrics(results)
+    by_horizon = {
+        str(h): {m: point_metrics(p["actual"].to_numpy(), p[m].to_numpy(), p["seasonal_naive"].to_numpy())["mae"]
+                 for m in METHODS}
+        for (h,), p in results.partition_by("horizon", as_dict=True, maintain_order=True).items()
+    }  # fmt: skip
+    return {
+        "model": overall["model"],
+        "baselines": {name: overall[name] for name in BASELINES},
+        "slices": {dim: slice_metrics(results, dim) for dim in ("branch_id", "audience", "popularity_decile")},
+        "by_horizon_mae": by_horizon,
+        "rows": results.height,
+    }

@@ -1,0 +1,89 @@
+"""Reading the tables planning needs as polars frames, and writing its results back in bulk.
+
+Reads see committed data only, on a connection of their own. On PostgreSQL they go through ADBC straight into
+Arrow. On SQLite they go through Python's own sqlite3 (a read-only, deferred transaction, so check-in is not
+blocked): a second SQLite library in the same process (ADBC's or connectorx's bundled copy) does not share
+sqlite3's POSIX locks, and closing its connection deletes the WAL file under the other library's feet — committed
+rows vanish from its view and sqlite3 then fails with "disk I/O error" (SQLite's "How to corrupt", §2.2).
+Writes go through the caller's session, so replacing the targets is one transaction: check-in never sees a
+half-written table.
+"""
+
+import io
+from datetime import UTC, date, datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from materials.db import is_sqlite
+
+Schema = dict[str, Any]
+
+
+def adbc_uri(engine: Engine) -> str:
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return f"sqlite:///{url.database}"
+    return url.set(drivername=url.get_backend_name()).render_as_string(hide_password=False)
+
+
+def engine_of(session: Session) -> Engine:
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    return engine
+
+
+def read_frame(session: Session, sql: str, schema: Schema) -> pl.DataFrame:
+    """The rows of `sql` with the given column types (SQLite reports types row by row; this makes them firm)."""
+    engine = engine_of(session)
+    if is_sqlite(engine):
+        with engine.connect().execution_options(readonly=True) as connection:
+            frame = pl.read_database(sql, connection, infer_schema_length=None)
+    else:
+        frame = pl.read_database_uri(sql, adbc_uri(engine), engine="adbc")
+    if frame.height == 0:
+        return pl.DataFrame(schema=schema)
+    return frame.select([pl.col(name).cast(dtype).alias(name) for name, dtype in schema.items()])
+
+
+def sql_time(session: Session, at: datetime) -> str:
+    """A timestamp literal that compares correctly with stored timestamps (SQLite keeps them as UTC text)."""
+    text = at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return f"'{text}'" if is_sqlite(engine_of(session)) else f"TIMESTAMPTZ '{text}+00'"
+
+
+def sql_date(day: date) -> str:
+    return f"'{day.isoformat()}'"
+
+
+def text_time(session: Session, column: str) -> str:
+    """A nullable timestamp column as sortable UTC text ('' when NULL), the same on both databases."""
+    if is_sqlite(engine_of(session)):
+        return f"COALESCE(substr({column}, 1, 19), '')"
+    return f"COALESCE(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '')"
+
+
+def stored_time(session: Session, at: datetime) -> str:
+    """How a timestamp is written in bulk: SQLite's text form, or ISO with offset for PostgreSQL's COPY."""
+    utc = at.astimezone(UTC)
+    return utc.strftime("%Y-%m-%d %H:%M:%S.%f") if is_sqlite(engine_of(session)) else utc.isoformat()
+
+
+def insert_frame(session: Session, table: str, frame: pl.DataFrame) -> int:
+    """Append the frame's rows to `table` inside the session's transaction (COPY on PostgreSQL)."""
+    if frame.height == 0:
+        return 0
+    columns = ", ".join(frame.columns)
+    connection = session.connection()
+    if is_sqlite(engine_of(session)):
+        marks = ", ".join("?" for _ in frame.columns)
+        connection.exec_driver_sql(f"INSERT INTO {table} ({columns}) VALUES ({marks})", frame.rows())
+        return frame.height
+    buffer = io.BytesIO()
+    frame.write_csv(buffer, include_header=False, null_value="")
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:  # type: ignore[union-attr]
+        copy.write(buffer.getvalue())
+    return frame.height

@@ -1,0 +1,106 @@
+"""One training run from the database to a recorded, saved (not yet promoted) model.
+
+Steps: load and clean the history, build the panel, backtest model and baselines on the same rows, fit the final
+model on everything known, fit the cold-start model, forecast the next weeks, save the artifact, record the run.
+"""
+
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from logistics.backtest import run_backtest
+from logistics.coldstart import cold_training_rows, fit_cold_start
+from logistics.forecast import cold_forecasts, model_forecasts, worth_writing
+from logistics.model import DEFAULT_PARAMS, feature_importances, train
+from logistics.panel import event_cells
+from logistics.pipeline import History, last_complete_week, load_history, panel_frame
+from logistics.registry import code_version, new_version, record_run, save_artifact
+from logistics.sources import Source
+from materials.models import ModelRun
+
+Progress = Callable[[str], None]
+STEPS = ["history", "panel", "backtest", "final model", "cold start", "forecasts", "importances", "saved"]
+
+
+def database_source(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def build(history: History, last_week: date) -> tuple[pl.DataFrame, pl.LazyFrame]:
+    """The panel (collected) and the weekly event cells it was built from."""
+    cells = event_cells(history.loans, history.reservations, until=last_week).collect()
+    panel = panel_frame(history, last_week, cells=cells).sort("title_id", "branch_id", "week").collect()
+    return panel, cells.lazy()
+
+
+def run_training(
+    engine: Engine,
+    *,
+    artifacts_dir: str | Path,
+    source: Source | None = None,
+    params: dict[str, Any] | None = None,
+    backtest_weeks: int = 8,
+    progress: Progress = _quiet,
+    now: datetime | None = None,
+) -> ModelRun:
+    """Train, backtest, save and record one run; `progress` hears the name of each finished step."""
+    started = time.perf_counter()
+    params = {**DEFAULT_PARAMS, **(params or {})}
+    history = load_history(source or database_source(engine))
+    last_week = last_complete_week(history.loans)
+    progress("history")
+    panel, cells = build(history, last_week)
+    progress("panel")
+    _, summary = run_backtest(panel, params, weeks=backtest_weeks)
+    progress("backtest")
+    model = train(panel, last_week, params)
+    progress("final model")
+    first = panel["week"].min()
+    assert isinstance(first, date)
+    model.cold_start = fit_cold_start(
+        cold_training_rows(history.titles, history.branches, cells, first, last_week).collect(), params
+    )
+    progress("cold start")
+    forecasts = worth_writing(
+        pl.concat(
+            [
+                model_forecasts(model, panel, last_week),
+                cold_forecasts(model, panel, history.titles, history.branches, cells, last_week),
+            ]
+        )
+    )
+    progress("forecasts")
+    importances = feature_importances(model, panel)
+    summary["feature_importances"] = dict(zip(importances["feature"], importances["importance"], strict=True))
+    summary["forecast_rows"] = forecasts.height
+    summary["panel_rows"] = panel.height
+    progress("importances")
+    created = now or datetime.now(UTC)
+    with Session(engine, expire_on_commit=False) as session:
+        version = new_version(session, created)
+        folder = save_artifact(model, forecasts, Path(artifacts_dir) / version)
+        run = ModelRun(
+            version=version,
+            created_at=created,
+            data_from=first,
+            data_to=last_week,
+            features=model.features,
+            params=params,
+            metrics=summary,
+            duration_s=round(time.perf_counter() - started, 2),
+            code_version=code_version(),
+            artifact_path=str(folder.resolve()),
+        )
+        record_run(session, run)
+    progress("saved")
+    return run

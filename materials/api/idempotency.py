@@ -1,0 +1,133 @@
+"""Idempotency keys: a write sent twice with the same key happens once, and the second call gets the first answer.
+
+The key is claimed by inserting its row in the same transaction as the write, before the write runs; the unique
+constraint on (client, key) makes the database decide between two concurrent calls. The service's own commit
+then commits the claim together with its change, and the answer is stored right after. A key whose answer is
+missing (the write is still running) gets 409, as does a key sent again with a different request.
+Only successful writes keep their key: an error changed nothing, so the same key may be tried again.
+
+The request fingerprint is an HMAC keyed like patron pseudonyms, because a request body may carry a patron id.
+"""
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import exc, inspect
+from sqlmodel import Session, select
+
+from materials.api.deps import ApiContext, Caller, api_context, scoped, write_session
+from materials.errors import MaterialsError
+from materials.models import IdempotencyKey
+
+KEY_PATTERN = r"^[!-~]{1,120}$"
+PENDING = 0
+REPLAY_HEADER = "Idempotent-Replayed"
+
+
+class IdempotencyConflict(MaterialsError):
+    """The key was used for a different request, or its first request has not finished."""
+
+
+def fingerprint(*, secret: str, method: str, path: str, body: BaseModel | None) -> str:
+    canonical = json.dumps(body.model_dump(mode="json") if body else None, sort_keys=True, separators=(",", ":"))
+    message = f"{method} {path}\n{canonical}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class Write:
+    """One authenticated write: its session, who asks, and its idempotency key."""
+
+    session: Session
+    caller: Caller
+    context: ApiContext
+    key: str
+    method: str
+    path: str
+
+    @property
+    def actor(self) -> str:
+        return self.caller.actor
+
+    def run(self, body: BaseModel | None, work: Callable[[], tuple[int, BaseModel]]) -> JSONResponse:
+        """Run `work` once for this key and request; a repeat gets the stored answer."""
+        digest = fingerprint(secret=self.context.patron_key, method=self.method, path=self.path, body=body)
+        claim = IdempotencyKey(
+            client=self.caller.name,
+            key=self.key,
+            request_hash=digest,
+            status_code=PENDING,
+            response={},
+            created_at=self.context.now(),
+        )
+        try:
+            self.session.add(claim)
+            self.session.flush()
+        except exc.IntegrityError:
+            self.session.rollback()
+            return self._replay(digest)
+        status_code, answer = work()
+        payload: dict[str, Any] = answer.model_dump(mode="json")
+        if not inspect(claim).persistent:
+            # The service rolled its transaction back (a repeat scan changes nothing): claim the key afresh.
+            claim = IdempotencyKey(
+                client=claim.client,
+                key=claim.key,
+                request_hash=digest,
+                status_code=PENDING,
+                created_at=claim.created_at,
+            )
+        claim.status_code = status_code
+        claim.response = payload
+        self.session.add(claim)
+        try:
+            self.session.commit()
+        except exc.IntegrityError:
+            self.session.rollback()
+            return self._replay(digest)
+        return JSONResponse(payload, status_code=status_code)
+
+    def _replay(self, digest: str) -> JSONResponse:
+        stored = self.session.exec(
+            select(IdempotencyKey).where(IdempotencyKey.client == self.caller.name, IdempotencyKey.key == self.key)
+        ).one()
+        if not hmac.compare_digest(stored.request_hash, digest):
+            raise IdempotencyConflict(f"Idempotency-Key {self.key!r} was used before for a different request")
+        if stored.status_code == PENDING:
+            raise IdempotencyConflict(f"the request with Idempotency-Key {self.key!r} is still being processed")
+        return JSONResponse(stored.response, status_code=stored.status_code, headers={REPLAY_HEADER: "true"})
+
+
+IdempotencyKeyHeader = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        pattern=KEY_PATTERN,
+        description="Unique per write (a UUID will do): a retry with the same key and body returns the first answer.",
+    ),
+]
+
+
+def writer(scope: str) -> Callable[..., Write]:
+    """A dependency for a write route: authenticated with `scope`, a session, and the Idempotency-Key header."""
+    require = scoped(scope)
+
+    def write(
+        request: Request,
+        key: IdempotencyKeyHeader,
+        caller: Caller = Depends(require),
+        session: Session = Depends(write_session),
+        context: ApiContext = Depends(api_context),
+    ) -> Write:
+        return Write(
+            session=session, caller=caller, context=context, key=key, method=request.method, path=request.url.path
+        )
+
+    return write

@@ -1,0 +1,197 @@
+"""Central sorting and transit: sorter bins per destination, crates per leg, dispatch, receipt, stuck items.
+
+A crate carries copies on one leg (from a branch to the sorting room, or from the sorting room to a branch):
+open → sealed → dispatched (its copies IN_TRANSIT) → received. One open crate per leg is a database fact
+(`uq_crate_open_leg`); a full crate is sealed and a new one opened.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exc, func, update
+from sqlmodel import Session, col, select
+
+from materials.domain.states import BranchKind, CrateState, TaskKind, TaskState
+from materials.errors import MaterialsError, NotFound
+from materials.models import Branch, Crate, CrateItem, Item, SortBin, Task
+from materials.services.events import record_event
+from materials.services.lookup import branch_by_isil, require_branch
+from materials.services.tasks import close_task
+
+
+class UnknownCrate(NotFound):
+    pass
+
+
+class CrateStateError(MaterialsError):
+    """The crate is not in the state the step needs (sealing a dispatched crate, receiving an open one...)."""
+
+
+class SortBinInUse(MaterialsError):
+    pass
+
+
+# -- sorter bins ----------------------------------------------------------------------------------------------
+
+
+def sort_bin_for(session: Session, *, branch_id: int) -> str | None:
+    """The sorter bin code of a destination, or None when no bin is mapped to it."""
+    return session.exec(select(SortBin.code).where(SortBin.destination_branch_id == branch_id)).first()
+
+
+def set_sort_bin(session: Session, *, isil: str, code: str, at: datetime, actor: str = "") -> SortBin:
+    """Map a destination branch to a sorter bin (replacing its old bin). Commits."""
+    branch = branch_by_isil(session=session, isil=isil)
+    code = code.strip().upper()
+    if not code or len(code) > 20:
+        raise MaterialsError(f"bin code {code!r} must be 1-20 characters")
+    taken = session.exec(select(SortBin).where(SortBin.code == code)).first()
+    if taken is not None and taken.destination_branch_id != branch.id:
+        raise SortBinInUse(f"bin {code!r} already serves another destination (branch id {taken.destination_branch_id})")
+    row = session.exec(select(SortBin).where(SortBin.destination_branch_id == branch.id)).first()
+    if row is None:
+        row = SortBin(code=code, destination_branch_id=branch.id, purpose="branch")
+    row.code = code
+    session.add(row)
+    record_event(session, at=at, kind="sort_bin_set", actor=actor, bin=code, destination=branch.isil)
+    session.commit()
+    return row
+
+
+def list_sort_bins(session: Session) -> list[dict[str, Any]]:
+    rows = session.exec(
+        select(SortBin, Branch).join(Branch, col(SortBin.destination_branch_id) == Branch.id, isouter=True)
+    )
+    return [
+        {"bin": b.code, "destination": br.isil if br else None, "name": br.name if br else None, "purpose": b.purpose}
+        for b, br in sorted(rows, key=lambda row: row[0].code)
+    ]
+
+
+# -- crates ---------------------------------------------------------------------------------------------------
+
+
+def sorting_room(session: Session) -> Branch | None:
+    return session.exec(select(Branch).where(Branch.kind == BranchKind.SORTING).order_by(col(Branch.id))).first()
+
+
+def crate_leg_to(session: Session, *, from_branch_id: int, destination_branch_id: int) -> int:
+    """Where a crate from this branch goes on the way to the destination: via the sorting room, if there is one."""
+    hub = sorting_room(session)
+    if hub is None or from_branch_id == hub.id or destination_branch_id == hub.id:
+        return destination_branch_id
+    return hub.id  # type: ignore[return-value]
+
+
+def require_crate(session: Session, code: str) -> Crate:
+    crate = session.exec(select(Crate).where(Crate.code == code).execution_options(populate_existing=True)).first()
+    if crate is None:
+        raise UnknownCrate(f"unknown crate {code!r}")
+    return crate
+
+
+def crate_count(session: Session, crate_id: int) -> int:
+    return int(session.exec(select(func.count()).where(CrateItem.crate_id == crate_id)).one())
+
+
+def put_in_crate(
+    session: Session, *, item: Item, from_branch_id: int, to_branch_id: int, at: datetime, station: str, actor: str
+) -> Crate:
+    """Pack a copy into the open crate on this leg (opened if none, a new one when full). Does not commit."""
+    crate = _open_crate(session, from_branch_id=from_branch_id, to_branch_id=to_branch_id, at=at, actor=actor)
+    earlier = session.exec(
+        select(CrateItem, Crate)
+        .join(Crate, col(CrateItem.crate_id) == Crate.id)
+        .where(CrateItem.item_id == item.id, Crate.state == CrateState.OPEN)
+    ).all()
+    for packed, other in earlier:
+        if other.id == crate.id:
+            return crate  # scanned into the same crate twice
+        session.delete(packed)  # re-routed before its crate left: it moves to the new crate
+    if crate_count(session, crate.id) >= crate.capacity:  # type: ignore[arg-type]
+        _seal(session, crate, at=at, actor=actor, station=station, reason="Kassen er fuld")
+        crate = _open_crate(session, from_branch_id=from_branch_id, to_branch_id=to_branch_id, at=at, actor=actor)
+    session.add(CrateItem(crate_id=crate.id, item_id=item.id, packed_at=at))  # type: ignore[arg-type]
+    record_event(
+        session, at=at, kind="crate_packed", station=station, actor=actor, item_id=item.id, barcode=item.barcode,
+        crate=crate.code,
+    )  # fmt: skip
+    session.flush()
+    return crate
+
+
+def _open_crate(session: Session, *, from_branch_id: int, to_branch_id: int, at: datetime, actor: str) -> Crate:
+    def find() -> Crate | None:
+        return session.exec(
+            select(Crate)
+            .where(Crate.from_branch_id == from_branch_id, Crate.to_branch_id == to_branch_id)
+            .where(Crate.state == CrateState.OPEN)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
+
+    crate = find()
+    if crate is not None:
+        return crate
+    origin = require_branch(session=session, branch_id=from_branch_id)
+    target = require_branch(session=session, branch_id=to_branch_id)
+    number = int(
+        session.exec(
+            select(func.count()).where(Crate.from_branch_id == from_branch_id, Crate.to_branch_id == to_branch_id)
+        ).one()
+    )
+    try:
+        with session.begin_nested():
+            crate = Crate(
+                code=f"{origin.isil[3:]}-{target.isil[3:]}-{number + 1:04d}",
+                from_branch_id=from_branch_id,
+                to_branch_id=to_branch_id,
+                opened_at=at,
+            )
+            session.add(crate)
+            session.flush()
+    except exc.IntegrityError:  # another station opened the crate on this leg a moment ago
+        crate = find()
+        if crate is None:
+            raise
+        return crate
+    record_event(session, at=at, kind="crate_opened", actor=actor, crate=crate.code, to=target.isil)
+    return crate
+
+
+def _seal(session: Session, crate: Crate, *, at: datetime, actor: str, station: str, reason: str) -> None:
+    result = session.exec(
+        update(Crate)
+        .where(col(Crate.id) == crate.id, col(Crate.state) == CrateState.OPEN)
+        .values(state=CrateState.SEALED, sealed_at=at)
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount != 1:
+        raise CrateStateError(f"crate {crate.code!r} is {crate.state}, only an open crate can be sealed")
+    packs = session.exec(
+        select(Task).where(Task.crate_id == crate.id, Task.kind == TaskKind.PACK, Task.state == TaskState.OPEN)
+    ).all()
+    for task in packs:
+        close_task(session, task, at=at, actor=actor, outcome="sealed")
+    record_event(session, at=at, kind="crate_sealed", station=station, actor=actor, crate=crate.code, reason=reason)
+
+
+def seal_crate(session: Session, *, code: str, at: datetime, station: str = "", actor: str = "") -> Crate:
+    """Close an open crate for the van; its open PACK tasks are done. Commits."""
+    crate = require_crate(session, code)
+    if crate_count(session, crate.id) == 0:  # type: ignore[arg-type]
+        raise CrateStateError(f"crate {code!r} is empty, there is nothing to seal")
+    _seal(session, crate, at=at, actor=actor, station=station, reason="Forseglet")
+    session.commit()
+    return crate
+
+
+def crate_items(session: Session, crate_id: int) -> list[Item]:
+    return list(
+        session.exec(
+            select(Item)
+            .join(CrateItem, col(CrateItem.item_id) == Item.id)
+            .where(CrateItem.crate_id == crate_id)
+            .order_by(col(Item.id))
+        )
+    )

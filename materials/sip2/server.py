@@ -1,0 +1,140 @@
+"""The asyncio server: one task per connection, database work in a small thread pool, clean stop on a signal.
+
+A connection that sends a frame longer than the limit, stops in the middle of a frame, or stays silent past the
+idle timeout is closed with a log line; nothing one connection does reaches another.
+"""
+
+import asyncio
+import functools
+import logging
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from typing import Any
+
+from sqlalchemy import Engine
+
+from materials.clock import Clock, SystemClock
+from materials.sip2.backend import VerifiedLogins
+from materials.sip2.codec import MAX_FRAME_BYTES
+from materials.sip2.connection import Connection
+
+log = logging.getLogger("materials.sip2")
+
+DEFAULT_IDLE_TIMEOUT = 300.0
+DEFAULT_WORKERS = 8
+
+
+class Sip2Server:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        workers: int = DEFAULT_WORKERS,
+        clock: Clock | None = None,
+    ) -> None:
+        self.engine = engine
+        self.idle_timeout = idle_timeout
+        self.clock = clock or SystemClock()
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sip2-db")
+        self._server: asyncio.Server | None = None
+        self._clients: dict[asyncio.Task[None], Connection] = {}
+        self._stopping = False
+        self._verified = VerifiedLogins()
+
+    async def start(self, host: str = "127.0.0.1", port: int = 6001) -> int:
+        """Listen; returns the bound port (useful with port 0)."""
+        # The reader's limit makes an endless frame fail fast instead of growing a buffer.
+        self._server = await asyncio.start_server(self._serve_client, host, port, limit=MAX_FRAME_BYTES + 2)
+        bound: int = self._server.sockets[0].getsockname()[1]
+        log.info("SIP2 server listening on %s:%d", host, bound)
+        return bound
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop accepting, let frames in progress finish (up to `grace` seconds), then close every connection."""
+        self._stopping = True
+        if self._server is not None:
+            self._server.close()
+        # A connection waiting for its next frame goes now; one whose frame is being handled answers first.
+        for task, connection in list(self._clients.items()):
+            if not connection.busy:
+                task.cancel()
+        tasks = list(self._clients)
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+        self._executor.shutdown(wait=True)
+        log.info("SIP2 server stopped")
+
+    async def _run_in_thread(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    async def _serve_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        host, port = writer.get_extra_info("peername")[:2]
+        peer = f"{host}:{port}"
+        connection = Connection(
+            engine=self.engine, run_in_thread=self._run_in_thread, clock=self.clock, peer=peer, verified=self._verified
+        )
+        self._clients[task] = connection
+        log.info("%s: connected", peer)
+        try:
+            await self._converse(connection, reader, writer)
+        except (ConnectionError, OSError) as exc:
+            log.info("%s: connection lost: %s", peer, exc)
+        except asyncio.CancelledError:
+            log.info("%s: closed by server stop", peer)
+        except Exception:
+            log.exception("%s: unexpected error; closing this connection only", peer)
+        finally:
+            del self._clients[task]
+            writer.close()
+            with suppress(Exception):
+                await writer.wait_closed()
+            log.info("%s: disconnected", peer)
+
+    async def _converse(
+        self, connection: Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        peer = connection.peer
+        while not connection.closing and not self._stopping:
+            try:
+                raw = await asyncio.wait_for(reader.readuntil(b"\r"), timeout=self.idle_timeout)
+            except TimeoutError:
+                log.info("%s: idle for %.0f s, closing", peer, self.idle_timeout)
+                return
+            except asyncio.IncompleteReadError as exc:
+                if exc.partial.strip(b"\r\n"):
+                    log.warning("%s: closed in the middle of a frame: %r", peer, exc.partial[:60])
+                return
+            except asyncio.LimitOverrunError:
+                log.warning("%s: frame longer than %d bytes without a CR, closing", peer, MAX_FRAME_BYTES)
+                return
+            connection.busy = True
+            try:
+                reply = await connection.handle(raw)
+                if reply is not None:
+                    writer.write(reply)
+                    await writer.drain()
+            finally:
+                connection.busy = False
+
+
+async def serve(engine: Engine, *, host: str, port: int, idle_timeout: float, workers: int) -> None:
+    """Run until SIGINT or SIGTERM."""
+    server = Sip2Server(engine, idle_timeout=idle_timeout, workers=workers)
+    await server.start(host, port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    log.info("SIP2 server stopping on signal")
+    await server.stop()

@@ -1,0 +1,114 @@
+"""An Idempotency-Key on every write: a retry gets the first answer, a reused key with another body is refused."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlmodel import select
+
+from materials.models import Event, IdempotencyKey, Loan, Title
+from tests.api.conftest import RAW_PATRON, Api, field_names
+
+LOAN = {"barcode": "VALBY-ON-SHELF", "patron": RAW_PATRON, "branch": "DK-710115"}
+
+
+def test_a_retried_loan_gets_the_first_answer_and_lends_the_copy_once(api: Api) -> None:
+    first = api.write("post", "/v1/loans", LOAN, key="loan-1")
+    again = api.write("post", "/v1/loans", LOAN, key="loan-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    with api.session() as session:
+        assert len(session.exec(select(Loan)).all()) == 1
+        assert len(session.exec(select(Event).where(Event.kind == "loan")).all()) == 1
+
+
+def test_the_same_key_with_another_body_is_refused_with_409_and_changes_nothing(api: Api) -> None:
+    api.write("put", "/v1/titles/11112222", {"title": "Første udgave"}, key="title-1")
+    response = api.write("put", "/v1/titles/11112222", {"title": "Anden udgave"}, key="title-1")
+    assert response.status_code == 409
+    assert "title-1" in response.json()["detail"]
+    with api.session() as session:
+        assert session.exec(select(Title).where(Title.faust == "11112222")).one().title == "Første udgave"
+
+
+def test_the_same_key_on_another_route_is_another_request(sqlite_api: Api) -> None:
+    sqlite_api.write("put", "/v1/titles/11112222", {"title": "Titel"}, key="shared")
+    response = sqlite_api.write("put", "/v1/titles/33334444", {"title": "Titel"}, key="shared")
+    assert response.status_code == 409
+
+
+def test_keys_belong_to_their_client(sqlite_api: Api) -> None:
+    api = sqlite_api
+    api.write("put", "/v1/titles/11112222", {"title": "Titel"}, key="k")
+    with api.session() as session:
+        session.add(
+            IdempotencyKey(client="other", key="k2", request_hash="x", status_code=200, created_at=api.clock.now())
+        )
+        session.commit()
+    assert api.write("put", "/v1/titles/11112222", {"title": "Titel"}, key="k2").status_code == 200
+
+
+def test_a_write_without_an_idempotency_key_is_a_422_naming_the_header(sqlite_api: Api) -> None:
+    response = sqlite_api.client.post("/v1/loans", json=LOAN, headers=sqlite_api.headers())
+    assert field_names(response) == {"Idempotency-Key"}
+    with sqlite_api.session() as session:
+        assert session.exec(select(Loan)).first() is None
+
+
+def test_a_failed_write_does_not_use_up_its_key(sqlite_api: Api) -> None:
+    api = sqlite_api
+    item = {"faust": "55556666", "home_branch": "DK-710115"}
+    assert api.write("put", "/v1/items/NEW-COPY", item, key="item-1").status_code == 404  # title not there yet
+    api.write("put", "/v1/titles/55556666", {"title": "Nyhed"})
+    assert api.write("put", "/v1/items/NEW-COPY", item, key="item-1").status_code == 201
+
+
+def test_a_key_whose_first_request_is_still_running_is_refused(sqlite_api: Api) -> None:
+    api = sqlite_api
+    with api.session() as session:
+        # What a concurrent first request leaves until its answer is stored.
+        from materials.api.idempotency import PENDING, fingerprint
+        from materials.api.schemas import LoanIn
+        from tests.api.conftest import PATRON_KEY
+
+        digest = fingerprint(secret=PATRON_KEY, method="POST", path="/v1/loans", body=LoanIn.model_validate(LOAN))
+        session.add(
+            IdempotencyKey(
+                client="ils", key="busy", request_hash=digest, status_code=PENDING, created_at=api.clock.now()
+            )
+        )
+        session.commit()
+    response = api.write("post", "/v1/loans", LOAN, key="busy")
+    assert response.status_code == 409
+    assert "still being processed" in response.json()["detail"]
+
+
+def test_the_stored_fingerprint_does_not_reveal_the_patron(sqlite_api: Api) -> None:
+    import hashlib
+    import json
+
+    api = sqlite_api
+    api.write("post", "/v1/loans", LOAN, key="loan-1")
+    with api.session() as session:
+        stored = session.exec(select(IdempotencyKey)).one()
+    plain = hashlib.sha256(json.dumps(LOAN, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    assert stored.request_hash != plain
+    assert RAW_PATRON not in json.dumps(stored.response)
+
+
+def test_the_same_write_sent_twice_at_once_happens_once(api: Api) -> None:
+    barrier = threading.Barrier(4)
+
+    def send(key: str) -> int:
+        barrier.wait()
+        return api.write("post", "/v1/loans", LOAN, key=key).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        codes = sorted(pool.map(send, ["same", "same", "other", "another"]))
+    # One loan; the same key again is its replay (201) or still running (409); other keys find the copy lent (409).
+    assert codes.count(201) in (1, 2)
+    assert set(codes) <= {201, 409}
+    with api.session() as session:
+        assert len(session.exec(select(Loan)).all()) == 1
+        assert len(session.exec(select(Event).where(Event.kind == "loan")).all()) == 1
