@@ -4,8 +4,6 @@ Same inputs (the Parquet export), same cleaning and the same features as logisti
 `title_id % batches == 0`; bench/pipeline.py times both and asserts equal output.
 """
 
-from datetime import date
-
 import numpy as np
 import pandas as pd
 
@@ -115,7 +113,11 @@ def title_frame(titles: pd.DataFrame) -> pd.DataFrame:
 
 
 def authors(c: pd.DataFrame, tf: pd.DataFrame) -> pd.DataFrame:
-    a = c.merge(tf[["title_id", "author_id"]], on="title_id").groupby(["author_id", "week"], as_index=False)["loans"].sum()
+    a = (
+        c.merge(tf[["title_id", "author_id"]], on="title_id")
+        .groupby(["author_id", "week"], as_index=False)["loans"]
+        .sum()
+    )
     parts = [a] + [a[["author_id"]].assign(week=a["week"] + k * W, loans=0) for k in range(1, 4)]
     a = pd.concat(parts).groupby(["author_id", "week"], as_index=False)["loans"].sum()
     a["author_loans_4w"] = a.groupby("author_id").rolling("28D", on="week")["loans"].sum().to_numpy()
@@ -126,7 +128,9 @@ def calendar(weeks: pd.Series) -> pd.DataFrame:
     unique = pd.Series(sorted(weeks.unique()))
     iso = unique.dt.isocalendar().week.astype(int)
     easter = {pd.Timestamp(easter_sunday(y)) for y in range(unique.min().year - 1, unique.max().year + 2)}
-    easter_weeks = {e + pd.Timedelta(days=-3) - pd.Timedelta(days=(e + pd.Timedelta(days=-3)).weekday()) for e in easter}
+    easter_weeks = {
+        e + pd.Timedelta(days=-3) - pd.Timedelta(days=(e + pd.Timedelta(days=-3)).weekday()) for e in easter
+    }
     easter_weeks |= {e + pd.Timedelta(days=1) - pd.Timedelta(days=(e + pd.Timedelta(days=1)).weekday()) for e in easter}
     return pd.DataFrame({
         "week": unique, "week_of_year": iso, "is_winter_holiday": iso == 7, "is_easter": unique.isin(easter_weeks),
@@ -152,13 +156,23 @@ def pandas_panel(folder: str, batches: int) -> pd.DataFrame:
     rows["title_age_weeks"] = ((rows["week"] - rows["added_on"]).dt.days / 7).clip(lower=0)
     items = data["items"]
     kept = items[~items["status"].isin(["missing", "withdrawn"])]
-    hold = kept.groupby(["title_id", "branch_id"]).agg(
-        copies_held=("id", "size"), copies_available=("status", lambda s: s.isin(["on_shelf", "on_display"]).sum())
-    ).reset_index()
+    hold = (
+        kept.groupby(["title_id", "branch_id"])
+        .agg(
+            copies_held=("id", "size"), copies_available=("status", lambda s: s.isin(["on_shelf", "on_display"]).sum())
+        )
+        .reset_index()
+    )
     totals = hold.groupby("title_id")["copies_held"].sum().rename("copies_total").reset_index()
     rows = rows.merge(hold, on=["title_id", "branch_id"], how="left").merge(totals, on="title_id", how="left")
-    rows[["copies_held", "copies_available", "copies_total"]] = rows[["copies_held", "copies_available", "copies_total"]].fillna(0.0)
-    sizes = data["branches"].rename(columns={"id": "branch_id"})[["branch_id", "size"]].rename(columns={"size": "branch_size"})
+    rows[["copies_held", "copies_available", "copies_total"]] = rows[
+        ["copies_held", "copies_available", "copies_total"]
+    ].fillna(0.0)
+    sizes = (
+        data["branches"]
+        .rename(columns={"id": "branch_id"})[["branch_id", "size"]]
+        .rename(columns={"size": "branch_size"})
+    )
     rows = rows.merge(sizes, on="branch_id", how="left").merge(calendar(rows["week"]), on="week", how="left")
     rows["branch_size"] = rows["branch_size"].fillna(1.0)
     rows["week"] = rows["week"].dt.date

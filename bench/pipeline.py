@@ -25,7 +25,7 @@ from polars.testing import assert_frame_equal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from logistics.pipeline import last_complete_week, load_history, panel_frame, prepare, write_panel  # noqa: E402
+from logistics.pipeline import last_complete_week, load_history, panel_frame, prepare, write_panel
 
 
 def polars_full(source: str, batches: int) -> dict[str, float]:

@@ -32,9 +32,9 @@ def baselines(rows: pl.DataFrame, horizon: int) -> pl.DataFrame:
     )
 
 
-def forecasts(model: DemandModel, panel: pl.DataFrame, at: list[date]) -> pl.DataFrame:
+def forecasts(model: DemandModel, panel: pl.LazyFrame, at: list[date]) -> pl.DataFrame:
     """Model and baselines for every row at the given origins and every horizon, with the actual loans."""
-    rows = panel.filter(pl.col("week").is_in(at))
+    rows = panel.filter(pl.col("week").is_in(at)).collect()
     parts = []
     for h in HORIZONS:
         parts.append(
@@ -60,9 +60,12 @@ def forecasts(model: DemandModel, panel: pl.DataFrame, at: list[date]) -> pl.Dat
     )
 
 
-def run_backtest(panel: pl.DataFrame, params: dict[str, Any], *, weeks: int = 8) -> tuple[pl.DataFrame, dict[str, Any]]:
+def run_backtest(
+    panel: pl.LazyFrame | pl.DataFrame, params: dict[str, Any], *, weeks: int = 8
+) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Fit at the first origin, forecast from every origin; the per-row results and their metrics report."""
-    last_week = panel["week"].max()
+    panel = panel.lazy()
+    last_week = panel.select(pl.col("week").max()).collect().item()
     assert isinstance(last_week, date), "the panel is empty"
     at = origins(last_week, weeks)
     model = train(panel, at[0] - timedelta(weeks=1), params)

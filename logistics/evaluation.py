@@ -1,5 +1,7 @@
 """What the data-staff screen and `materials evaluate` read: backtest reports and feature importances of runs."""
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -37,8 +39,9 @@ def fresh_report(engine: Engine, session: Session, *, weeks: int = 8) -> dict[st
     current = promoted_run(session)
     params = dict(current.params) if current else dict(DEFAULT_PARAMS)
     history = load_history(database_source(engine))
-    panel, _ = build(history, last_complete_week(history.loans))
-    _, summary = run_backtest(panel, params, weeks=weeks)
+    with tempfile.TemporaryDirectory(prefix="panel-") as tmp:
+        panel, _ = build(history, last_complete_week(history.loans), Path(tmp) / "panel")
+        _, summary = run_backtest(panel, params, weeks=weeks)
     return {"params_of": current.version if current else "defaults", **{k: summary[k] for k in REPORT_KEYS}}
 
 

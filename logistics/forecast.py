@@ -18,9 +18,9 @@ MIN_FORECAST = 0.05
 NEW_TITLE_WEEKS = 12
 
 
-def model_forecasts(model: DemandModel, panel: pl.DataFrame, last_week: date) -> pl.DataFrame:
+def model_forecasts(model: DemandModel, panel: pl.LazyFrame, last_week: date) -> pl.DataFrame:
     """Forecasts for every pair active at `last_week`, for each of the next weeks."""
-    rows = panel.filter(pl.col("week") == last_week)
+    rows = panel.filter(pl.col("week") == last_week).collect()
     return pl.concat(
         [
             rows.select(
@@ -35,11 +35,11 @@ def model_forecasts(model: DemandModel, panel: pl.DataFrame, last_week: date) ->
 
 
 def cold_forecasts(
-    model: DemandModel, panel: pl.DataFrame, titles: pl.LazyFrame, branches: pl.LazyFrame, cells: pl.LazyFrame,
+    model: DemandModel, panel: pl.LazyFrame, titles: pl.LazyFrame, branches: pl.LazyFrame, cells: pl.LazyFrame,
     last_week: date,
 ) -> pl.DataFrame:  # fmt: skip
     """Cold-start forecasts for recent titles that have no event anywhere yet, at every branch."""
-    seen = panel.select("title_id").unique().lazy()
+    seen = panel.select("title_id").unique()
     rows = (
         cold_rows(titles, branches, cells)
         .join(seen, on="title_id", how="anti")

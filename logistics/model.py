@@ -83,20 +83,25 @@ def matrix(frame: pl.DataFrame, features: list[str]) -> np.ndarray:
     return frame.select(pl.col(features).cast(pl.Float32)).to_numpy()
 
 
-def split(panel: pl.DataFrame, origin: date, horizon: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+def split(panel: pl.LazyFrame, origin: date, horizon: int) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """Rows whose target was known at `origin` (to train on), and the rows at `origin` (to forecast from)."""
     known = panel.filter(pl.col("week") + timedelta(weeks=horizon) <= origin)
     at_origin = panel.filter(pl.col("week") == origin)
     return known, at_origin
 
 
-def subsample(frame: pl.DataFrame, max_rows: int, random_state: int) -> pl.DataFrame:
-    if frame.height <= max_rows:
-        return frame
-    return frame.sample(n=max_rows, seed=random_state)
+def subsample(rows: pl.LazyFrame, max_rows: int, random_state: int) -> pl.DataFrame:
+    """About `max_rows` rows, the same ones for the same seed (a hash of the row's keys, so it works lazily)."""
+    total = rows.select(pl.len()).collect().item()
+    if total <= max_rows:
+        return rows.collect()
+    buckets = 1_000_000
+    keep = int(buckets * max_rows / total)
+    key = pl.struct("title_id", "branch_id", "week").hash(seed=random_state) % buckets
+    return rows.filter(key < keep).collect()
 
 
-def fit_horizon(rows: pl.DataFrame, horizon: int, params: dict[str, Any]) -> HistGradientBoostingRegressor:
+def fit_horizon(rows: pl.LazyFrame, horizon: int, params: dict[str, Any]) -> HistGradientBoostingRegressor:
     """One regressor for one horizon, on (a sample of) rows whose target is known."""
     sample = design(subsample(rows, int(params["max_rows"]), int(params["random_state"])), horizon)
     hgb_params = {k: v for k, v in params.items() if k not in NOT_FOR_ESTIMATOR}
@@ -111,7 +116,7 @@ def fit_horizon(rows: pl.DataFrame, horizon: int, params: dict[str, Any]) -> His
     return regressor
 
 
-def train(panel: pl.DataFrame, origin: date, params: dict[str, Any]) -> DemandModel:
+def train(panel: pl.LazyFrame, origin: date, params: dict[str, Any]) -> DemandModel:
     """Fit every horizon on the rows whose targets were known at `origin`."""
     regressors = {h: fit_horizon(split(panel, origin, h)[0], h, params) for h in HORIZONS}
     return DemandModel(regressors=regressors, features=list(FEATURES), params=dict(params), trained_until=origin)
@@ -125,7 +130,7 @@ def predict(model: DemandModel, rows: pl.DataFrame, horizon: int) -> np.ndarray:
     return np.clip(predicted, 0.0, None)
 
 
-def feature_importances(model: DemandModel, panel: pl.DataFrame, *, n_rows: int = 5_000) -> pl.DataFrame:
+def feature_importances(model: DemandModel, panel: pl.LazyFrame, *, n_rows: int = 5_000) -> pl.DataFrame:
     """Permutation importance of each feature (rise in mean absolute error when it is shuffled), horizon 1."""
     from sklearn.inspection import permutation_importance
 

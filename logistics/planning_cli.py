@@ -16,7 +16,7 @@ from logistics.planning.display_suggest import suggest_titles
 from logistics.planning.displays import create_display
 from logistics.planning.events import import_events
 from logistics.planning.export import export_display
-from logistics.planning.move_decisions import accept_move, list_moves, reject_move
+from logistics.planning.move_decisions import accept_move, list_moves, pick_move, reject_move
 from logistics.planning.plan import run_plan
 from logistics.planning.weeding import weeding_candidates
 from materials.cli.common import emit_json, emit_table, service_session
@@ -107,6 +107,20 @@ def moves_reject(
 ) -> None:  # fmt: skip
     """Reject moves: the copies stay and are not suggested again for a while."""
     _decide(ctx, ids, accept=False, by=by, json_out=json_out)
+
+
+@moves_app.command("pick")
+def moves_pick(
+    ctx: typer.Context, barcode: str, station: str = typer.Option(..., help="The pick desk, e.g. pluk-710112."),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:  # fmt: skip
+    """Take the copy of an accepted move from the shelf: it goes into the crate towards its new branch."""
+    with service_session(ctx) as session:
+        move = pick_move(session, barcode=barcode, station=station, at=_now(), actor="cli")
+    if json_out:
+        emit_json({"id": move.id, "state": move.state, "barcode": barcode})
+    else:
+        typer.echo(f"move {move.id}: {barcode} picked, on its way")
 
 
 @displays_app.command("create")

@@ -4,6 +4,7 @@ Steps: load and clean the history, build the panel, backtest model and baselines
 model on everything known, fit the cold-start model, forecast the next weeks, save the artifact, record the run.
 """
 
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -18,8 +19,7 @@ from logistics.backtest import run_backtest
 from logistics.coldstart import cold_training_rows, fit_cold_start
 from logistics.forecast import cold_forecasts, model_forecasts, worth_writing
 from logistics.model import DEFAULT_PARAMS, feature_importances, train
-from logistics.panel import event_cells
-from logistics.pipeline import History, last_complete_week, load_history, panel_frame
+from logistics.pipeline import History, Prepared, last_complete_week, load_history, prepare, scan_panel, write_panel
 from logistics.registry import code_version, new_version, record_run, save_artifact
 from logistics.sources import Source
 from materials.models import ModelRun
@@ -36,11 +36,11 @@ def _quiet(_: str) -> None:
     return None
 
 
-def build(history: History, last_week: date) -> tuple[pl.DataFrame, pl.LazyFrame]:
-    """The panel (collected) and the weekly event cells it was built from."""
-    cells = event_cells(history.loans, history.reservations, until=last_week).collect()
-    panel = panel_frame(history, last_week, cells=cells).sort("title_id", "branch_id", "week").collect()
-    return panel, cells.lazy()
+def build(history: History, last_week: date, folder: Path, batches: int = 8) -> tuple[pl.LazyFrame, Prepared]:
+    """The panel written to Parquet in `folder` (a batch of titles at a time) and scanned lazily."""
+    prepared = prepare(history, last_week)
+    write_panel(history, folder, last_week=last_week, batches=batches)
+    return scan_panel(folder), prepared
 
 
 def run_training(
@@ -54,18 +54,27 @@ def run_training(
     now: datetime | None = None,
 ) -> ModelRun:
     """Train, backtest, save and record one run; `progress` hears the name of each finished step."""
+    with tempfile.TemporaryDirectory(prefix="panel-") as tmp:
+        return _run(engine, Path(artifacts_dir), Path(tmp), source, params, backtest_weeks, progress, now)
+
+
+def _run(
+    engine: Engine, artifacts_dir: Path, tmp: Path, source: Source | None, params: dict[str, Any] | None,
+    backtest_weeks: int, progress: Progress, now: datetime | None,
+) -> ModelRun:  # fmt: skip
     started = time.perf_counter()
     params = {**DEFAULT_PARAMS, **(params or {})}
     history = load_history(source or database_source(engine))
     last_week = last_complete_week(history.loans)
     progress("history")
-    panel, cells = build(history, last_week)
+    panel, prepared = build(history, last_week, tmp / "panel")
+    cells = prepared.cells.lazy()
     progress("panel")
     _, summary = run_backtest(panel, params, weeks=backtest_weeks)
     progress("backtest")
     model = train(panel, last_week, params)
     progress("final model")
-    first = panel["week"].min()
+    first = prepared.cells["week"].min()
     assert isinstance(first, date)
     model.cold_start = fit_cold_start(
         cold_training_rows(history.titles, history.branches, cells, first, last_week).collect(), params
@@ -83,7 +92,7 @@ def run_training(
     importances = feature_importances(model, panel)
     summary["feature_importances"] = dict(zip(importances["feature"], importances["importance"], strict=True))
     summary["forecast_rows"] = forecasts.height
-    summary["panel_rows"] = panel.height
+    summary["panel_rows"] = panel.select(pl.len()).collect().item()
     progress("importances")
     created = now or datetime.now(UTC)
     with Session(engine, expire_on_commit=False) as session:

@@ -28,7 +28,7 @@ st.title("Kasser og transit")
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def crates_now(url: str) -> tuple[list[dict[str, Any]], list[Any]]:
+def crates_now(url: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     with reader() as session:
         names = branch_names(session)
         rows = list_crates(session, states=["open", "sealed", "dispatched"])
@@ -36,7 +36,7 @@ def crates_now(url: str) -> tuple[list[dict[str, Any]], list[Any]]:
     for row in rows:
         row["from"], row["to"] = names.get(row["from"], row["from"]), names.get(row["to"], row["to"])
         row["fill"] = row["items"] / row["capacity"] if row["capacity"] else 0.0
-    return rows, late
+    return rows, [{**x.as_dict(), "destination": names.get(x.destination or "", x.destination)} for x in late]
 
 
 def act(label: str, action: Any, state_key: str, **extra: Any) -> None:

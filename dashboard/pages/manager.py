@@ -33,6 +33,8 @@ try:
         if rows.height:
             st.altair_chart(bars(rows, BY[by], "Antal", colour="Hvad", x_type="T" if by == "hour" else "N"),
                             key="mgr_throughput_chart")  # fmt: skip
+        else:
+            st.info("Ingen scanninger eller afsluttede opgaver i perioden. Vælg en anden periode.")
         table(rows, key="mgr_throughput", file_name=f"gennemstroemning-{by}.csv")
     with tabs[1]:
         backlog = data.backlog(url)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, delete, or_, select
 
 from logistics.planning.config import PlanningConfig
 from logistics.planning.displays import require_display
-from logistics.planning.frames import read_frame, sql_time
+from logistics.planning.frames import read_frame, reader, sql_time
 from logistics.planning.snapshot import LENDING
 from materials.models import Branch, DisplayWant, Title
 
@@ -125,9 +125,12 @@ def suggest_titles(
     lending = session.exec(select(Branch.id).where(col(Branch.kind).in_([str(k) for k in LENDING]))).all()
     weeks = ((display.ends_on - display.starts_on).days + 1) / 7
     per_week = 1 / config.horizon_weeks
+    with reader(session):
+        available = _availability(session, ids)
+        demand = _demand(session, ids, branch_id=display.branch_id, config=config, at=at)
     scored = (
-        candidates.join(_availability(session, ids), on="title_id")
-        .join(_demand(session, ids, branch_id=display.branch_id, config=config, at=at), on="title_id", how="left")
+        candidates.join(available, on="title_id")
+        .join(demand, on="title_id", how="left")
         .with_columns(
             (
                 pl.max_horizontal(pl.col("here").fill_null(0), pl.col("total").fill_null(0) / max(len(lending), 1))

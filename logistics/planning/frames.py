@@ -10,6 +10,8 @@ half-written table.
 """
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -35,17 +37,54 @@ def engine_of(session: Session) -> Engine:
     return engine
 
 
-def read_frame(session: Session, sql: str, schema: Schema) -> pl.DataFrame:
-    """The rows of `sql` with the given column types (SQLite reports types row by row; this makes them firm)."""
+class Reader:
+    """One connection for a batch of reads (a connection costs more than a small query)."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def frame(self, sql: str, schema: Schema) -> pl.DataFrame:
+        """The rows of `sql` with the given column types (SQLite types values row by row; this makes them firm)."""
+        frame = pl.read_database(sql, self.connection, infer_schema_length=None)
+        if frame.height == 0:
+            return pl.DataFrame(schema=schema)
+        return frame.select([pl.col(name).cast(dtype).alias(name) for name, dtype in schema.items()])
+
+
+READER_KEY = "logistics.planning.reader"
+
+
+@contextmanager
+def reader(session: Session) -> Iterator[Reader]:
+    """A connection for reads, shared by every `read_frame` on this session inside the block."""
+    active = session.info.get(READER_KEY)
+    if active is not None:
+        yield active
+        return
     engine = engine_of(session)
+    with _connect(engine) as connection:
+        session.info[READER_KEY] = Reader(connection)
+        try:
+            yield session.info[READER_KEY]
+        finally:
+            session.info.pop(READER_KEY, None)
+
+
+@contextmanager
+def _connect(engine: Engine) -> Iterator[Any]:
     if is_sqlite(engine):
         with engine.connect().execution_options(readonly=True) as connection:
-            frame = pl.read_database(sql, connection, infer_schema_length=None)
-    else:
-        frame = pl.read_database_uri(sql, adbc_uri(engine), engine="adbc")
-    if frame.height == 0:
-        return pl.DataFrame(schema=schema)
-    return frame.select([pl.col(name).cast(dtype).alias(name) for name, dtype in schema.items()])
+            yield connection
+        return
+    from adbc_driver_postgresql import dbapi
+
+    with dbapi.connect(adbc_uri(engine)) as connection:
+        yield connection
+
+
+def read_frame(session: Session, sql: str, schema: Schema) -> pl.DataFrame:
+    with reader(session) as read:
+        return read.frame(sql, schema)
 
 
 def sql_time(session: Session, at: datetime) -> str:

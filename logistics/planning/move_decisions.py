@@ -11,13 +11,14 @@ from sqlmodel import Session, col, delete, select
 from logistics.planning.frames import insert_frame, stored_time
 from logistics.planning.snapshot import BranchRow
 from materials.clock import danish_date, to_local
-from materials.domain.states import ItemStatus, TaskKind
+from materials.domain.states import ItemStatus, TaskKind, TaskState
 from materials.errors import MaterialsError, NotFound
-from materials.models import Branch, Item, MoveSuggestion, Title
+from materials.models import Branch, Item, MoveSuggestion, Task, Title
 from materials.services.allocation import pick_station_for
+from materials.services.crates import crate_leg_to, put_in_crate
 from materials.services.events import record_event
-from materials.services.lookup import branch_by_isil
-from materials.services.tasks import open_task
+from materials.services.lookup import branch_by_isil, require_item, station_by_name
+from materials.services.tasks import close_task, open_task
 
 MOVE_STATES = ("suggested", "accepted", "rejected", "done")
 
@@ -169,5 +170,50 @@ def reject_move(session: Session, move_id: int, *, at: datetime, actor: str = ""
     move.state, move.decided_at, move.decided_by = "rejected", at, actor[:60] or None
     session.add(move)
     record_event(session, at=at, kind="move_rejected", actor=actor, item_id=move.item_id, move_id=move.id)
+    session.commit()
+    return move
+
+
+class NotAMove(MaterialsError):
+    """The copy has no open move task at this station's branch."""
+
+
+def pick_move(session: Session, *, barcode: str, station: str, at: datetime, actor: str = "") -> MoveSuggestion:
+    """The copy of an accepted move is taken from the shelf: into the crate towards its new branch. Commits.
+
+    The move task is done, the copy is IN_SORTING and heading for the new branch, a PACK task records the crate,
+    and the move is `done`; from here the crate and transit flow carries it like any other copy.
+    """
+    desk = station_by_name(session=session, name=station)
+    item = require_item(session=session, barcode=barcode)
+    task = session.exec(
+        select(Task).where(
+            Task.item_id == item.id,
+            Task.kind == TaskKind.MOVE,
+            Task.state == TaskState.OPEN,
+            Task.branch_id == desk.branch_id,
+        )
+    ).first()
+    move = session.exec(select(MoveSuggestion).where(MoveSuggestion.task_id == task.id)).first() if task else None
+    if task is None or move is None:
+        raise NotAMove(f"{barcode!r} has no open move at station {station!r}")
+    sink = session.get(Branch, move.to_branch_id)
+    assert sink is not None  # a foreign key
+    close_task(session, task, at=at, actor=actor, outcome="picked")
+    item.status, item.status_changed_at, item.location_id = ItemStatus.IN_SORTING, at, None
+    item.destination_branch_id, item.destination_location_id = sink.id, None
+    leg = crate_leg_to(session, from_branch_id=desk.branch_id, destination_branch_id=sink.id or 0)
+    crate = put_in_crate(
+        session, item=item, from_branch_id=desk.branch_id, to_branch_id=leg, at=at, station=station, actor=actor
+    )
+    reason = f"Flyttes til {sink.name}, kasse {crate.code}"
+    open_task(
+        session, kind=TaskKind.PACK, station=station, branch_id=desk.branch_id, at=at, reason=reason,
+        item_id=item.id, crate_id=crate.id, destination_branch_id=sink.id, actor=actor,
+    )  # fmt: skip
+    move.state = "done"
+    session.add_all([item, move])
+    record_event(session, at=at, kind="move_picked", station=station, actor=actor, item_id=item.id,
+                 barcode=item.barcode, move_id=move.id, crate=crate.code)  # fmt: skip
     session.commit()
     return move

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from logistics.planning.config import PlanningConfig
 from logistics.planning.demand import Demand, demand_estimate
-from logistics.planning.frames import read_frame, text_time
+from logistics.planning.frames import read_frame, reader, text_time
 from materials.domain.sections import section_for
 from materials.domain.states import HOLDING_RESERVATION_STATES, BranchKind, ItemStatus
 from materials.models import Branch
@@ -127,6 +127,11 @@ def load_costs(session: Session) -> pl.DataFrame:
 
 
 def load_snapshot(session: Session, *, config: PlanningConfig, at: datetime) -> Snapshot:
+    with reader(session):
+        return _load_snapshot(session, config=config, at=at)
+
+
+def _load_snapshot(session: Session, *, config: PlanningConfig, at: datetime) -> Snapshot:
     return Snapshot(
         at=at,
         branches=load_branches(session),

@@ -13,7 +13,7 @@ import polars as pl
 from sqlmodel import Session
 
 from logistics.planning.config import PlanningConfig
-from logistics.planning.frames import read_frame, sql_time, text_time
+from logistics.planning.frames import read_frame, reader, sql_time, text_time
 from logistics.planning.move_decisions import since_text
 from logistics.planning.snapshot import load_branches, load_busy
 
@@ -57,6 +57,13 @@ def weeding_frame(
 
 def weeding_candidates(
     session: Session, *, config: PlanningConfig, at: datetime, allow_last_copy: bool = False, limit: int | None = None
+) -> list[WeedingCandidate]:
+    with reader(session):
+        return _weeding_candidates(session, config=config, at=at, allow_last_copy=allow_last_copy, limit=limit)
+
+
+def _weeding_candidates(
+    session: Session, *, config: PlanningConfig, at: datetime, allow_last_copy: bool, limit: int | None
 ) -> list[WeedingCandidate]:
     since = at - timedelta(days=round(365.25 * config.weeding_years))
     shelf = read_frame(

@@ -59,14 +59,7 @@ class Write:
     def run(self, body: BaseModel | None, work: Callable[[], tuple[int, BaseModel]]) -> JSONResponse:
         """Run `work` once for this key and request; a repeat gets the stored answer."""
         digest = fingerprint(secret=self.context.patron_key, method=self.method, path=self.path, body=body)
-        claim = IdempotencyKey(
-            client=self.caller.name,
-            key=self.key,
-            request_hash=digest,
-            status_code=PENDING,
-            response={},
-            created_at=self.context.now(),
-        )
+        claim = self._claim(digest)
         try:
             self.session.add(claim)
             self.session.flush()
@@ -77,13 +70,7 @@ class Write:
         payload: dict[str, Any] = answer.model_dump(mode="json")
         if not inspect(claim).persistent:
             # The service rolled its transaction back (a repeat scan changes nothing): claim the key afresh.
-            claim = IdempotencyKey(
-                client=claim.client,
-                key=claim.key,
-                request_hash=digest,
-                status_code=PENDING,
-                created_at=claim.created_at,
-            )
+            claim = self._claim(digest)
         claim.status_code = status_code
         claim.response = payload
         self.session.add(claim)
@@ -93,6 +80,16 @@ class Write:
             self.session.rollback()
             return self._replay(digest)
         return JSONResponse(payload, status_code=status_code)
+
+    def _claim(self, digest: str) -> IdempotencyKey:
+        return IdempotencyKey(
+            client=self.caller.name,
+            key=self.key,
+            request_hash=digest,
+            status_code=PENDING,
+            response={},
+            created_at=self.context.now(),
+        )
 
     def _replay(self, digest: str) -> JSONResponse:
         stored = self.session.exec(

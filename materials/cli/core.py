@@ -30,16 +30,26 @@ def seed(
     force: bool = typer.Option(False, "--force", help="Replace what the database holds."),
     parquet: str | None = typer.Option(None, "--parquet", help="Also write the history as Parquet to this folder."),
     json_out: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+    today: str | None = typer.Option(
+        None, "--today", help="The demo's today, YYYY-MM-DD (default 2026-11-23): the history ends here."
+    ),
 ) -> None:
     """Build the demo library: Copenhagen's branches, real and generated titles, copies and a history."""
-    from materials.demo.seed import SCALES, seed_demo
+    from datetime import date
+
+    from materials.demo.seed import DEFAULT_TODAY, SCALES, seed_demo
 
     if scale not in SCALES:
         fail(f"unknown scale {scale!r}: choose one of {', '.join(SCALES)}")
+    try:
+        end = date.fromisoformat(today) if today else DEFAULT_TODAY
+    except ValueError:
+        fail(f"malformed --today {today!r}: expected YYYY-MM-DD")
     st = state(ctx)
     migrate(st.engine)
     try:
-        seed_demo(st.engine, scale=scale, seed=seed, force=force, progress=not json_out, parquet_dir=parquet)
+        seed_demo(st.engine, scale=scale, seed=seed, force=force, progress=not json_out, parquet_dir=parquet,
+                  today=end)
     except MaterialsError as exc:
         fail(str(exc))
     with service_session(ctx) as session:

@@ -79,11 +79,13 @@ def build_library(scale: Scale, *, seed: int, today: date, patron_key: str,
     loans = loans_frame(rng, history, copies.title, start, picker, reservations)
     step("shelves")
     states = item_states(rng, copies, history.branch, loans, reservations, history.today)
+    del history  # the raw simulation is all in the frames now; free it before the big frames are prepared
     item_section = titles["_section"].to_numpy()[copies.title]
     capacity, ranges = shelf_layout(rng, states, item_section, titles["shelfmark"][copies.title])
     displays = {i: 1 + int(b.size >= 1.0) + int(b.size >= 1.5) for i, b in enumerate(BRANCHES)
                 if b.kind in PUBLIC_KINDS}
-    locations, ids = locations_frame(capacity, ranges, displays)
+    ready = reservations.filter(pl.col("state") == "ready").group_by("pickup").len()
+    locations, ids = locations_frame(capacity, ranges, displays, dict(ready.iter_rows()))
     items = items_frame(copies, states, titles, loans, ids.shelf, ids.hold, ids.storage,
                         barcodes(rng, copies.count), start)
     frames = {

@@ -112,7 +112,7 @@ def _generated(rng: np.random.Generator, n: int, *, start: date, days: int, new_
     parts = np.where(material == MATERIALS.index("course"), rng.integers(2, 5, n), 1)
     return pl.DataFrame(
         {
-            "isbn13": np.where(has_isbn, isbn, None).tolist(),
+            "isbn13": [code if ok else None for code, ok in zip(isbn.tolist(), has_isbn.tolist(), strict=True)],
             "title": titles,
             "author": authors,
             "subjects": subjects,

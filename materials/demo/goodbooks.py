@@ -60,7 +60,7 @@ def repaired_isbn13(isbn10: str | None, isbn13_float: float | None) -> str | Non
         if re.fullmatch(r"\d{9}[\dX]", padded):
             candidates.append(isbn10_to_isbn13(padded))
     if isbn13_float is not None and isbn13_float == isbn13_float:  # not NaN
-        candidates.append(f"{int(round(isbn13_float)):013d}")
+        candidates.append(f"{round(isbn13_float):013d}")
     for candidate in candidates:
         try:
             return normalise_isbn13(candidate)

@@ -42,7 +42,8 @@ class Records:
             self.columns[name].append(values)
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {name: np.concatenate(parts) for name, parts in self.columns.items()}
+        # int32 is plenty for days, ids and counts, and halves the biggest arrays of the build.
+        return {name: np.concatenate(parts).astype(np.int32) for name, parts in self.columns.items()}
 
 
 @dataclass
@@ -214,8 +215,8 @@ def simulate(rng: np.random.Generator, copies: Copies, season: np.ndarray, *, fi
         sim.tidy()
         week = np.arange(w0, min(w0 + 7, days))
         key = aud * nb + sim.branch
-        factors = np.stack([(season[max(d, 0)][:, None] * open_share[(d + first_weekday) % 7][None, :]).ravel()
-                            for d in week], axis=1)
+        factors = np.stack([(season[max(int(d), 0)][:, None] * open_share[(d + first_weekday) % 7][None, :])
+                            .ravel() for d in week], axis=1)
         total = factors.sum(axis=1)
         # The launch lift is the title's (computed per title, then spread over its copies: far fewer exps).
         lift = age_lift(w0 - title_added)[copies.title] * (copies.added_day <= w0 + 6)

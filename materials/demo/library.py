@@ -114,7 +114,7 @@ class LocationIds:
 
 
 def locations_frame(capacity: dict[tuple[int, str], int], shelfmarks: dict[tuple[int, str], tuple[str, str]],
-                    display_counts: dict[int, int]) -> tuple[pl.DataFrame, LocationIds]:
+                    display_counts: dict[int, int], on_hold: dict[int, int]) -> tuple[pl.DataFrame, LocationIds]:
     """Every place: a shelf location per section, a hold shelf and 1–3 displays per public branch, the sorter
     bins in the sorting room and the remote store's stacks."""
     rows: list[dict[str, object]] = []
@@ -138,7 +138,7 @@ def locations_frame(capacity: dict[tuple[int, str], int], shelfmarks: dict[tuple
                                       shelfmark_from=low or None, shelfmark_to=high or None, walk_order=walk * 10,
                                       capacity=capacity.get((i, section), 0))
         hold[i] = add(i, LocationKind.HOLD_SHELF, "hold", "Reserveringer til afhentning",
-                      walk_order=0, capacity=int(150 * spec.size) + 50)
+                      walk_order=0, capacity=max(int(150 * spec.size) + 50, int(on_hold.get(i, 0) * 1.5)))
         for d in range(1, display_counts.get(i, 1) + 1):
             add(i, LocationKind.DISPLAY, f"display-{d}", f"Udstilling {d}", walk_order=5 + d,
                 capacity=30 + 10 * d)

@@ -29,9 +29,11 @@ def item_states(rng: np.random.Generator, copies: Copies, final_branch: np.ndarr
     branch = final_branch.astype(np.int64).copy()
     destination = np.full(n, -1)
     since_day = np.maximum(copies.added_day, 0).astype(np.int64)
+    loans = loans.select("item", "branch", "start", "end", "returned_at")  # filter a narrow frame, not all of it
     open_loans = loans.filter(pl.col("returned_at").is_null())
     idx = open_loans["item"].to_numpy()
-    status[idx], branch[idx], since_day[idx] = "on_loan", open_loans["branch"].to_numpy(), open_loans["start"]
+    status[idx], branch[idx] = "on_loan", open_loans["branch"].to_numpy()
+    since_day[idx] = open_loans["start"].to_numpy()
     done = loans.filter(pl.col("returned_at").is_not_null()).group_by("item").agg(pl.col("end").max())
     back = done["item"].to_numpy()
     shelf_now = status[back] == "on_shelf"
@@ -89,8 +91,9 @@ def items_frame(copies: Copies, states: pl.DataFrame, titles: pl.DataFrame, loan
                 shelf: dict[tuple[int, str], int], hold: dict[int, int], storage: int, barcodes: np.ndarray,
                 start: date) -> pl.DataFrame:
     item_section = titles["_section"].to_numpy()[copies.title]
-    loan_stats = loans.group_by("item").agg(pl.len().alias("loan_count"), pl.col("loaned_at").max()
-                                            .alias("last_loan_at"))
+    loan_stats = loans.select("item", "loaned_at").group_by("item").agg(
+        pl.len().alias("loan_count"), pl.col("loaned_at").max().alias("last_loan_at")
+    )
     shelf_lookup = np.zeros((len(BRANCHES), len(SECTIONS)), dtype=np.int64)
     for (b, section), loc in shelf.items():
         shelf_lookup[b, SECTIONS.index(section)] = loc

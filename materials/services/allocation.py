@@ -49,7 +49,8 @@ class Allocation:
 def allocate(
     session: Session, *, at: datetime, title_ids: list[int] | None = None, actor: str = "", pick_days: int | None = None
 ) -> list[Allocation]:
-    """Allocate copies to every title with waiting reservations (or the titles given). Commits."""
+    """Allocate copies to every title with waiting reservations (or the titles given). Commits per title, so
+    check-ins are never held behind a long run of allocations (SQLite has one writer at a time)."""
     if title_ids is None:
         title_ids = list(
             session.exec(select(Reservation.title_id).where(Reservation.state == ReservationState.WAITING).distinct())
@@ -57,6 +58,7 @@ def allocate(
     done: list[Allocation] = []
     for title_id in sorted(title_ids):
         done += allocate_title(session, title_id=title_id, at=at, actor=actor, pick_days=pick_days)
+        session.commit()
     session.commit()
     return done
 

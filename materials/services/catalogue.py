@@ -1,11 +1,10 @@
-"""What the library system tells us about its catalogue and its loans: titles, copies, withdrawals, checkouts.
+"""What the library system tells us about its catalogue: titles, copies and withdrawals.
 
 Each function is one unit of work and commits; every change writes an event with the actor that asked for it.
 Titles are keyed by faust number, copies by barcode and branches by ISIL, as the library system names them.
 """
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -14,13 +13,12 @@ from materials.domain.identifiers import normalise_barcode, normalise_faust
 from materials.domain.sections import shelfmark_for
 from materials.domain.states import HOLDING_RESERVATION_STATES, ItemStatus, ReservationState, TaskState
 from materials.errors import MaterialsError
-from materials.models import Item, Loan, Reservation, Title
+from materials.models import Item, Reservation, Title
 from materials.services.events import record_event
 from materials.services.lookup import UnknownTitle, branch_by_isil, item_by_barcode, require_item
-from materials.services.reservations import patron_for, transition, withdraw_pick
+from materials.services.reservations import transition, withdraw_pick
 from materials.services.tasks import close_task, open_tasks_for_item
 
-LOAN_DAYS = 28
 TITLE_FIELDS = (
     "title",
     "author",
@@ -34,17 +32,7 @@ TITLE_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class Checkout:
-    loan: Loan
-    collected_reservation_id: int | None  # the patron's own reservation this loan collected
-
-
 class ItemWithdrawn(MaterialsError):
-    pass
-
-
-class AlreadyOnLoan(MaterialsError):
     pass
 
 
@@ -157,13 +145,13 @@ def withdraw_item(session: Session, *, barcode: str, at: datetime, actor: str, r
         raise ItemWithdrawn(f"item {item.barcode!r} is withdrawn already")
     if item.status == ItemStatus.ON_LOAN:
         raise ItemInUse(f"item {item.barcode!r} is on loan: check it in before withdrawing it")
-    reservation = _holding_reservation(session, item)
+    reservation = holding_reservation(session, item)
     if reservation is not None and reservation.state != ReservationState.ALLOCATED:
         raise ItemInUse(
             f"item {item.barcode!r} is on its way to reservation {reservation.id} ({reservation.state}): "
             "cancel the reservation first"
         )
-    _cancel_open_tasks(session, item, at=at, actor=actor, outcome="withdrawn")
+    cancel_open_tasks(session, item, at=at, actor=actor, outcome="withdrawn")
     item.status = ItemStatus.WITHDRAWN
     item.location_id = None
     item.destination_branch_id = None
@@ -175,79 +163,12 @@ def withdraw_item(session: Session, *, barcode: str, at: datetime, actor: str, r
         session, at=at, kind="item_withdrawn", actor=actor, item_id=item.id, barcode=item.barcode, reason=reason[:200]
     )
     if reservation is not None:
-        _release(session, reservation, at=at, actor=actor, why="copy_withdrawn")
+        release_reservation(session, reservation, at=at, actor=actor, why="copy_withdrawn")
     session.commit()
     return item
 
 
-def check_out(
-    session: Session,
-    *,
-    barcode: str,
-    patron: str,
-    branch_isil: str,
-    at: datetime,
-    actor: str,
-    patron_key: str,
-    due_at: datetime | None = None,
-) -> Checkout:
-    """A loan the library system made: opens a Loan and puts the copy ON_LOAN. Commits.
-
-    A copy that was the patron's own reservation is collected; a copy another reservation had counted on is
-    released from it, and that reservation gets another copy.
-    """
-    item = require_item(session=session, barcode=barcode)
-    branch = branch_by_isil(session=session, isil=branch_isil)
-    if item.status == ItemStatus.WITHDRAWN:
-        raise ItemWithdrawn(f"item {item.barcode!r} is withdrawn and cannot be lent")
-    open_loan = session.exec(select(Loan).where(Loan.item_id == item.id, col(Loan.returned_at).is_(None))).first()
-    if open_loan is not None:
-        raise AlreadyOnLoan(f"item {item.barcode!r} is on loan already: return it first")
-    borrower = patron_for(session, raw_id=patron, key=patron_key)
-    reservation = _holding_reservation(session, item)
-    collected = reservation is not None and reservation.patron_id == borrower.id
-    _cancel_open_tasks(session, item, at=at, actor=actor, outcome="lent")
-    loan = Loan(
-        item_id=item.id,  # type: ignore[arg-type]
-        title_id=item.title_id,
-        patron_id=borrower.id,
-        branch_id=branch.id,  # type: ignore[arg-type]
-        loaned_at=at,
-        due_at=due_at or at + timedelta(days=LOAN_DAYS),
-    )
-    session.add(loan)
-    item.status = ItemStatus.ON_LOAN
-    item.branch_id = branch.id  # type: ignore[assignment]
-    item.location_id = None
-    item.destination_branch_id = None
-    item.destination_location_id = None
-    item.status_changed_at = at
-    item.last_loan_at = at
-    item.loan_count += 1
-    session.add(item)
-    # Flushed before any re-allocation, so the copy now on loan is not chosen again.
-    session.flush()
-    if reservation is not None and collected:
-        transition(session, reservation, to=ReservationState.COLLECTED, from_states=[reservation.state], closed_at=at)
-    elif reservation is not None:
-        _release(session, reservation, at=at, actor=actor, why="copy_lent_to_another")
-    record_event(
-        session,
-        at=at,
-        kind="loan",
-        actor=actor,
-        item_id=item.id,
-        barcode=item.barcode,
-        loan_id=loan.id,
-        branch=branch.isil,
-        reservation_id=reservation.id if collected and reservation else None,
-        reason="Afhentet og udlånt" if collected else "Udlånt",
-    )
-    session.commit()
-    return Checkout(loan=loan, collected_reservation_id=reservation.id if collected and reservation else None)
-
-
-def _holding_reservation(session: Session, item: Item) -> Reservation | None:
+def holding_reservation(session: Session, item: Item) -> Reservation | None:
     states = [str(s) for s in HOLDING_RESERVATION_STATES]
     return session.exec(
         select(Reservation)
@@ -256,12 +177,12 @@ def _holding_reservation(session: Session, item: Item) -> Reservation | None:
     ).first()
 
 
-def _cancel_open_tasks(session: Session, item: Item, *, at: datetime, actor: str, outcome: str) -> None:
+def cancel_open_tasks(session: Session, item: Item, *, at: datetime, actor: str, outcome: str) -> None:
     for task in open_tasks_for_item(session, item.id):  # type: ignore[arg-type]
         close_task(session, task, at=at, actor=actor, state=TaskState.CANCELLED, outcome=outcome)
 
 
-def _release(session: Session, reservation: Reservation, *, at: datetime, actor: str, why: str) -> None:
+def release_reservation(session: Session, reservation: Reservation, *, at: datetime, actor: str, why: str) -> None:
     """The reservation loses its copy: it waits again (keeping its place in line) and allocation runs."""
     previous = reservation.state
     if previous == ReservationState.ALLOCATED:

@@ -91,9 +91,9 @@ _ITEM_AND_TITLE = (
     .where(col(Item.barcode) == bindparam("barcode"))
     .execution_options(populate_existing=True)
 )
-_ITEM_AND_TITLE_LOCKED = _ITEM_AND_TITLE.with_for_update(of=Item)  # type: ignore[arg-type]
+_ITEM_AND_TITLE_LOCKED = _ITEM_AND_TITLE.with_for_update(of=Item)
 _RECENT_DECISION = (
-    select(Event.payload)
+    select(col(Event.payload))
     .where(
         col(Event.station) == bindparam("station"),
         col(Event.at) >= bindparam("since"),
@@ -268,7 +268,7 @@ def _send(
         item_id=item.id, title=title.title, reservation_id=reservation.id if reservation else None,
         shelf_code=reservation.shelf_code if reservation else None, rule=route.rule, station=station.name,
     )  # fmt: skip
-    extra = {"loan_id": loan_id} if loan_id is not None else {}
+    extra: dict[str, object] = {"loan_id": loan_id} if loan_id is not None else {}
     if reservation is not None and reservation.state != ReservationState.IN_TRANSIT:
         extra["reservation_state"] = str(reservation.state)
     _record(session, decision, at=at, actor=actor, **extra)

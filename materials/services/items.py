@@ -4,6 +4,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from materials.domain.states import ItemStatus
@@ -99,14 +100,14 @@ def list_items(
     session: Session, *, status: str | None = None, branch_isil: str | None = None, limit: int = 50
 ) -> list[dict[str, Any]]:
     """Copies with barcode, title id, branch and status, filtered by status and branch (served by indexes)."""
-    query = select(Item.barcode, Item.title_id, Branch.isil, Item.status, Item.status_changed_at).join(
-        Branch, col(Branch.id) == Item.branch_id
-    )
+    query = sa_select(
+        col(Item.barcode), col(Item.title_id), col(Branch.isil), col(Item.status), col(Item.status_changed_at)
+    ).join(Branch, col(Branch.id) == Item.branch_id)
     if status is not None:
-        query = query.where(Item.status == parse_status(status))
+        query = query.where(col(Item.status) == parse_status(status))
     if branch_isil is not None:
-        query = query.where(Item.branch_id == branch_by_isil(session=session, isil=branch_isil).id)
-    rows = session.exec(query.order_by(col(Item.id)).limit(max(0, limit)))
+        query = query.where(col(Item.branch_id) == branch_by_isil(session=session, isil=branch_isil).id)
+    rows = session.execute(query.order_by(col(Item.id)).limit(max(0, limit)))
     return [
         {"barcode": b, "title_id": t, "branch": isil, "status": str(s), "since": since} for b, t, isil, s, since in rows
     ]

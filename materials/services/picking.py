@@ -108,9 +108,9 @@ def pick(
     session: Session, *, barcode: str, station: str, at: datetime, actor: str = "", not_found: bool = False
 ) -> PickResult:
     """Confirm a pick by scanning the copy (or report it not found). Commits."""
-    desk = station_by_name(session=session, name=station)
-    here = require_branch(session=session, branch_id=desk.branch_id)
     try:
+        desk = station_by_name(session=session, name=station)
+        here = require_branch(session=session, branch_id=desk.branch_id)
         item = require_item(session=session, barcode=barcode)
         # Lock order as in check-in: the copy, then its reservation, then the task, then the crate.
         item = session.exec(

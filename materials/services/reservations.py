@@ -107,11 +107,23 @@ def place_reservation(
     actor: str = "",
     external_id: str | None = None,
 ) -> Reservation:
-    """Reserve any copy of a title for pickup at a branch, then try to allocate a copy at once. Commits."""
-    title = require_title(session=session, title_id=title_id)
-    pickup = branch_by_isil(session=session, isil=pickup_isil)
-    if pickup.kind not in (BranchKind.MAIN, BranchKind.BRANCH):
-        raise NotAPickupBranch(f"branch {pickup.isil!r} ({pickup.name}) is not a pickup branch")
+    """Reserve any copy of a title for pickup at a branch, then try to allocate a copy at once. Commits.
+
+    An unknown title or branch is refused with its value named; the refusal is logged and nothing else changes.
+    """
+    try:
+        title = require_title(session=session, title_id=title_id)
+        pickup = branch_by_isil(session=session, isil=pickup_isil)
+        if pickup.kind not in (BranchKind.MAIN, BranchKind.BRANCH):
+            raise NotAPickupBranch(f"branch {pickup.isil!r} ({pickup.name}) is not a pickup branch")
+    except MaterialsError as error:
+        session.rollback()
+        record_event(
+            session, at=at, kind="reservation_refused", actor=actor, title_id=title_id, pickup=pickup_isil,
+            error=str(error),
+        )  # fmt: skip
+        session.commit()
+        raise
     reservation = Reservation(
         title_id=title.id,  # type: ignore[arg-type]
         patron_id=patron_for(session, raw_id=patron, key=patron_key).id,  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from materials.clock import danish_date, to_local
 from materials.domain.sections import SECTION_NAMES_DA, section_for
@@ -99,9 +99,9 @@ def float_origin(places: Places, item: Item, here: BranchInfo) -> BranchInfo:
 def _prior_route(session: Session, places: Places, item: Item) -> Route | None:
     """At the sorting room a copy already on its way keeps the destination decided where it was returned."""
     query = (
-        select(Event.payload)
-        .where(Event.item_id == item.id, Event.kind == "checkin")
-        .order_by(Event.at.desc(), Event.id.desc())  # type: ignore[attr-defined]
+        select(col(Event.payload))
+        .where(col(Event.item_id) == item.id, col(Event.kind) == "checkin")
+        .order_by(col(Event.at).desc(), col(Event.id).desc())
         .limit(1)
     )
     payload = (session.execute(query).scalar() or {}).get("decision")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from materials.domain.states import BranchKind, LocationKind
 from materials.models import Branch, Display, DisplayWant, Location, SortBin, Station, TransportCost
@@ -89,12 +89,17 @@ class Places:
 
 def _load(session: Session) -> Places:
     places = Places(loaded_at=time.monotonic())
-    for b in session.execute(select(Branch.id, Branch.isil, Branch.name, Branch.kind, Branch.size)):
+    for b in session.execute(
+        select(col(Branch.id), col(Branch.isil), col(Branch.name), col(Branch.kind), col(Branch.size))
+    ):
         places.branches[b.id] = BranchInfo(b.id, b.isil, b.name, str(b.kind), float(b.size))
     shelves: dict[tuple[int, str], list[PlaceInfo]] = defaultdict(list)
-    columns = (Location.id, Location.branch_id, Location.kind, Location.code, Location.section)
-    extra = (Location.shelfmark_from, Location.shelfmark_to, Location.capacity)
-    for row in session.execute(select(*columns, *extra).order_by(Location.walk_order, Location.id)):
+    columns = [col(c) for c in (Location.id, Location.branch_id, Location.kind, Location.code, Location.section)] + [
+        col(Location.shelfmark_from),
+        col(Location.shelfmark_to),
+        col(Location.capacity),
+    ]
+    for row in session.execute(select(*columns).order_by(col(Location.walk_order), col(Location.id))):
         place = PlaceInfo(
             row.id,
             row.branch_id,
@@ -111,19 +116,23 @@ def _load(session: Session) -> Places:
         elif place.kind == LocationKind.HOLD_SHELF:
             places.hold_shelves.setdefault(place.branch_id, place)
     places.shelves = dict(shelves)
-    for s in session.execute(select(Station.id, Station.name, Station.branch_id, Station.kind)):
+    for s in session.execute(select(col(Station.id), col(Station.name), col(Station.branch_id), col(Station.kind))):
         places.stations[s.name] = StationInfo(s.id, s.name, s.branch_id, s.kind)
-    for sort_bin in session.execute(select(SortBin.code, SortBin.destination_branch_id, SortBin.purpose)):
+    for sort_bin in session.execute(
+        select(col(SortBin.code), col(SortBin.destination_branch_id), col(SortBin.purpose))
+    ):
         if sort_bin.destination_branch_id is not None:
             places.bins[sort_bin.destination_branch_id] = sort_bin.code
         elif sort_bin.purpose == "exception":
             places.exception_bin = sort_bin.code
-    for c in session.execute(select(TransportCost.from_branch_id, TransportCost.to_branch_id, TransportCost.cost)):
+    for c in session.execute(
+        select(col(TransportCost.from_branch_id), col(TransportCost.to_branch_id), col(TransportCost.cost))
+    ):
         places.costs[(c.from_branch_id, c.to_branch_id)] = float(c.cost)
     wanted = (
-        select(DisplayWant.title_id)
-        .join(Display, Display.id == DisplayWant.display_id)  # type: ignore[arg-type]
-        .where(DisplayWant.filled < DisplayWant.wanted, Display.state != "ended")  # type: ignore[arg-type]
+        select(col(DisplayWant.title_id))
+        .join(Display, col(Display.id) == DisplayWant.display_id)
+        .where(col(DisplayWant.filled) < DisplayWant.wanted, col(Display.state) != "ended")
         .distinct()
     )
     places.display_titles = frozenset(session.execute(wanted).scalars())

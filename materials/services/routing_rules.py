@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select, text, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from materials.domain.sections import shelfmark_key
 from materials.domain.states import ItemStatus
@@ -32,7 +32,7 @@ _HELD_BY_BRANCH = (
 
 def held_reservation(session: Session, *, item_id: int) -> Reservation | None:
     """The live reservation this copy already serves, if any: it must not be given to a second one."""
-    query = select(Reservation).where(Reservation.item_id == item_id, _HOLDING)
+    query = select(Reservation).where(col(Reservation.item_id) == item_id, _HOLDING)
     return session.execute(query).scalars().first()
 
 
@@ -49,14 +49,14 @@ class DisplayPlace:
 def display_wanting(session: Session, *, title_id: int, here_id: int, today: date) -> DisplayPlace | None:
     """A display, current or opening soon, that lacks this title: one at this branch first, then the best scored."""
     query = (
-        select(DisplayWant.id, DisplayWant.wanted, DisplayWant.filled, DisplayWant.score, Display)
-        .join(Display, Display.id == DisplayWant.display_id)
+        select(col(DisplayWant.id), col(DisplayWant.wanted), col(DisplayWant.filled), col(DisplayWant.score), Display)
+        .join(Display, col(Display.id) == DisplayWant.display_id)
         .where(
-            DisplayWant.title_id == title_id,
-            DisplayWant.filled < DisplayWant.wanted,
-            Display.ends_on >= today,
-            Display.starts_on <= today + timedelta(days=DISPLAY_LEAD_DAYS),
-            Display.state != "ended",
+            col(DisplayWant.title_id) == title_id,
+            col(DisplayWant.filled) < DisplayWant.wanted,
+            col(Display.ends_on) >= today,
+            col(Display.starts_on) <= today + timedelta(days=DISPLAY_LEAD_DAYS),
+            col(Display.state) != "ended",
         )
     )
     rows = list(session.execute(query))
@@ -68,8 +68,9 @@ def display_wanting(session: Session, *, title_id: int, here_id: int, today: dat
 
 
 def claim_display_place(session: Session, *, want_id: int) -> bool:
-    guarded = update(DisplayWant).where(DisplayWant.id == want_id, DisplayWant.filled < DisplayWant.wanted)
-    return bool(session.execute(guarded.values(filled=DisplayWant.filled + 1)).rowcount)  # type: ignore[attr-defined]
+    guarded = update(DisplayWant).where(col(DisplayWant.id) == want_id, col(DisplayWant.filled) < DisplayWant.wanted)
+    result = session.execute(guarded.values(filled=col(DisplayWant.filled) + 1))
+    return bool(getattr(result, "rowcount", 0))
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,11 @@ class TargetGap:
 
 def target_gap(session: Session, places: Places, *, title_id: int, origin_id: int) -> tuple[bool, TargetGap | None]:
     """(whether the title has targets at all, the branch whose deficit net of transport cost is largest)."""
-    rows = list(session.execute(select(Target.id, Target.branch_id, Target.deficit).where(Target.title_id == title_id)))
+    rows = list(
+        session.execute(
+            select(col(Target.id), col(Target.branch_id), col(Target.deficit)).where(col(Target.title_id) == title_id)
+        )
+    )
     best: TargetGap | None = None
     for row in rows:
         branch = places.branches.get(row.branch_id)
@@ -95,8 +100,8 @@ def target_gap(session: Session, places: Places, *, title_id: int, origin_id: in
 
 
 def claim_target_place(session: Session, *, target_id: int) -> None:
-    claim = update(Target).where(Target.id == target_id)
-    session.execute(claim.values(deficit=Target.deficit - 1, held=Target.held + 1))
+    claim = update(Target).where(col(Target.id) == target_id)
+    session.execute(claim.values(deficit=col(Target.deficit) - 1, held=col(Target.held) + 1))
 
 
 @dataclass(frozen=True)
@@ -111,10 +116,10 @@ def count_float(session: Session, places: Places, *, title_id: int, item_id: int
 
     Clearly fewer: after the move that branch still holds no more per size than this one, so copies never bounce.
     """
-    held_by = func.coalesce(Item.destination_branch_id, Item.branch_id)
+    held_by = func.coalesce(col(Item.destination_branch_id), col(Item.branch_id))
     query = (
         select(held_by.label("branch_id"), func.count().label("n"))
-        .where(Item.title_id == title_id, Item.status.in_(_HELD_BY_BRANCH), Item.id != item_id)  # type: ignore[attr-defined]
+        .where(col(Item.title_id) == title_id, col(Item.status).in_(_HELD_BY_BRANCH), col(Item.id) != item_id)
         .group_by(held_by)
     )
     counts = {row.branch_id: int(row.n) for row in session.execute(query)}

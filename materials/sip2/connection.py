@@ -30,14 +30,18 @@ class Connection:
         self,
         *,
         engine: Engine,
-        run_in_thread: RunInThread,
+        sessions: backend.WorkerSessions,
+        run_read: RunInThread,
+        run_write: RunInThread,
         clock: Clock,
         peer: str,
         verified: backend.VerifiedLogins | None = None,
     ) -> None:
         self.engine = engine
+        self.sessions = sessions
         self.verified = verified
-        self.run_in_thread = run_in_thread
+        self.run_read = run_read
+        self.run_write = run_write
         self.clock = clock
         self.peer = peer
         self.terminal: Terminal | None = None
@@ -123,7 +127,7 @@ class Connection:
     async def _login(self, frame: Frame) -> Reply:
         name = frame.get("CN")
         try:
-            terminal: Terminal = await self.run_in_thread(
+            terminal: Terminal = await self.run_read(
                 backend.login, self.engine, name=name, password=frame.get("CO"), verified=self.verified
             )
         except MaterialsError as exc:  # AuthenticationFailed, or an account whose station does not exist
@@ -152,7 +156,7 @@ class Connection:
             message = "Mangler stregkode (AB)"
             return messages.checkin_refusal(barcode="", institution=institution, at=at, message=message)
         try:
-            outcome = await self.run_in_thread(backend.checkin, self.engine, terminal=terminal, barcode=barcode, at=at)
+            outcome = await self.run_write(backend.checkin, self.sessions, terminal=terminal, barcode=barcode, at=at)
         except MaterialsError as exc:
             log.warning("%s: checkin of %r refused: %s", self.peer, barcode, exc)
             return messages.checkin_refusal(barcode=barcode, institution=institution, at=at, message=str(exc))
@@ -168,7 +172,7 @@ class Connection:
         barcode = frame.get("AB")
         at = self.clock.now()
         try:
-            info = await self.run_in_thread(backend.item_information, self.engine, barcode=barcode)
+            info = await self.run_read(backend.item_information, self.engine, barcode=barcode)
         except Exception:
             log.exception("%s: item information for %r failed inside the server", self.peer, barcode)
             return messages.item_information_refusal(barcode=barcode, at=at, message="Systemfejl, prøv igen")

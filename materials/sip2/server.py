@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from materials.clock import Clock, SystemClock
-from materials.sip2.backend import VerifiedLogins
+from materials.db import is_sqlite
+from materials.sip2.backend import VerifiedLogins, WorkerSessions
 from materials.sip2.codec import MAX_FRAME_BYTES
 from materials.sip2.connection import Connection
 
@@ -37,7 +38,12 @@ class Sip2Server:
         self.engine = engine
         self.idle_timeout = idle_timeout
         self.clock = clock or SystemClock()
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sip2-db")
+        self._readers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sip2-read")
+        # SQLite has one writer at a time: check-ins queue here in arrival order instead of in SQLite's busy
+        # handler, which sleeps and would make the slowest answers much slower.
+        writers = 1 if is_sqlite(engine) else workers
+        self._writers = ThreadPoolExecutor(max_workers=writers, thread_name_prefix="sip2-write")
+        self._sessions = WorkerSessions(engine)
         self._server: asyncio.Server | None = None
         self._clients: dict[asyncio.Task[None], Connection] = {}
         self._stopping = False
@@ -68,12 +74,18 @@ class Sip2Server:
             await asyncio.gather(*pending, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
-        self._executor.shutdown(wait=True)
+        self._readers.shutdown(wait=True)
+        self._writers.shutdown(wait=True)
+        self._sessions.close_all()
         log.info("SIP2 server stopped")
 
-    async def _run_in_thread(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    async def _run_read(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        return await loop.run_in_executor(self._readers, functools.partial(fn, *args, **kwargs))
+
+    async def _run_write(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writers, functools.partial(fn, *args, **kwargs))
 
     async def _serve_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -81,7 +93,13 @@ class Sip2Server:
         host, port = writer.get_extra_info("peername")[:2]
         peer = f"{host}:{port}"
         connection = Connection(
-            engine=self.engine, run_in_thread=self._run_in_thread, clock=self.clock, peer=peer, verified=self._verified
+            engine=self.engine,
+            sessions=self._sessions,
+            run_read=self._run_read,
+            run_write=self._run_write,
+            clock=self.clock,
+            peer=peer,
+            verified=self._verified,
         )
         self._clients[task] = connection
         log.info("%s: connected", peer)

@@ -100,6 +100,8 @@ def test_a_placed_reservation_gets_a_shelf_copy_and_can_be_asked_for_and_cancell
     assert [line["barcode"] for line in picklist["lines"]] == ["VALBY-ON-SHELF"]
     assert picklist["lines"][0]["pickup"] == "DK-710112"
     assert api.read(f"/v1/reservations/{body['id']}").json() == body
+    assert api.read("/v1/reservations?external_id=R-1").json() == [body]
+    assert api.read("/v1/reservations?external_id=R-2").json() == []
     cancelled = api.write("post", f"/v1/reservations/{body['id']}/cancellation", {})
     assert cancelled.status_code == 200
     assert cancelled.json()["state"] == "cancelled"
@@ -168,3 +170,17 @@ def test_times_default_to_the_clock(sqlite_api: Api) -> None:
     sqlite_api.clock.advance(hours=2)
     loan = sqlite_api.write("post", "/v1/loans", LOAN).json()
     assert loan["loaned_at"].startswith((T0 + timedelta(hours=2)).isoformat()[:16])
+
+
+def test_a_second_return_of_a_copy_inside_the_scan_window_is_the_same_check_in(sqlite_api: Api) -> None:
+    api = sqlite_api
+    api.write("post", "/v1/loans", LOAN)
+    body = {"barcode": "VALBY-ON-SHELF", "station": "automat-710115"}
+    first = api.write("post", "/v1/returns", body)
+    repeat = api.write("post", "/v1/returns", body)  # another key: a second scan, inside the duplicate window
+    assert (first.status_code, repeat.status_code) == (200, 200)
+    assert repeat.json()["duplicate"] is True
+    assert repeat.json()["reason"] == first.json()["reason"]
+    assert api.write("post", "/v1/returns", body, key="key-3").json() == repeat.json()  # and its own key replays
+    with api.session() as session:
+        assert len(session.exec(select(Event).where(Event.kind == "checkin")).all()) == 1

@@ -5,7 +5,6 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-
 from sqlmodel import col, select
 from streamlit.testing.v1 import AppTest
 

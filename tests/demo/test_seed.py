@@ -80,6 +80,7 @@ def test_force_replaces_the_library_and_keeps_the_event_log_append_only(small_en
 @pytest.mark.slow
 def test_bulk_rows_read_back_through_sqlmodel_and_ids_continue(engine: Engine) -> None:
     _seed(engine)
+    items = _counts(engine)["items"]
     with Session(engine) as session:
         loan = session.get(Loan, 1)
         assert loan is not None and loan.loaned_at.tzinfo is not None and loan.loaned_at.utcoffset().total_seconds() == 0
@@ -92,4 +93,4 @@ def test_bulk_rows_read_back_through_sqlmodel_and_ids_continue(engine: Engine) -
         session.commit()
         assert title.id == highest + 1
         event = session.exec(select(Event).where(Event.kind == "seed")).one()
-        assert event.payload["scale"] == "small" and event.payload["counts"]["item"] == _counts(engine)["items"]
+        assert event.payload["scale"] == "small" and event.payload["counts"]["item"] == items

@@ -23,6 +23,7 @@ from logistics.planning.weeding import weeding_candidates
 from materials.domain.states import ItemStatus, LocationKind, TaskKind, TaskState
 from materials.models import DisplayWant, Item, MoveSuggestion, Task
 from materials.services.lookup import UnknownBranch
+from materials.services.shelving import shelve
 from tests.factories import (
     T0,
     make_calendar_event,
@@ -85,8 +86,8 @@ def test_a_display_is_filled_and_survives_floating(session: Session) -> None:
     tasks = [session.get(Task, t) for t in filled.tasks]
     assert filled.local == 2 and all(t is not None and t.kind == TaskKind.DISPLAY for t in tasks)
     assert all(t.due_at is not None and t.due_at < opening_time(display, None) for t in tasks if t)
-    for copy in copies:
-        place_on_display(session, barcode=copy.barcode, display_id=display.id, at=T0 + timedelta(days=1))
+    for copy in copies:  # the ordinary shelving scan puts them up
+        shelve(session, barcode=copy.barcode, station="pluk-710115", at=T0 + timedelta(days=1))
 
     on_shelf = make_item(session, titles[0], city.valby, "VALBY-KRIMI-ON-THE-SHELF", status_changed_at=LONG_AGO)
 
@@ -120,7 +121,7 @@ def test_a_display_over_its_areas_capacity_is_refused_naming_the_capacity(sessio
     city, _display = _crime_week(session)
     make_location(session, city.sundby, kind=LocationKind.DISPLAY, code="display-1", section=None, capacity=20)
 
-    with pytest.raises(DisplayOverCapacity, match="capacity 25 is more than .* takes \\(20\\)"):
+    with pytest.raises(DisplayOverCapacity, match=r"capacity 25 is more than .* takes \(20\)"):
         create_display(session, branch_isil="DK-710112", name="For stor", capacity=25, starts_on=NOV_20,
                        ends_on=NOV_20, at=T0)  # fmt: skip
 
@@ -138,7 +139,7 @@ def test_an_event_outside_the_displays_period_is_refused_naming_the_event(sessio
     make_location(session, city.valby, kind=LocationKind.DISPLAY, code="display-2", section=None, capacity=10)
     talk = make_calendar_event(session, city.valby, "Forfattermøde med Jussi Adler-Olsen", starts_at=T0)
 
-    with pytest.raises(EventOutsideDisplayPeriod, match="Jussi Adler-Olsen.* on 2026-11-03 is outside"):
+    with pytest.raises(EventOutsideDisplayPeriod, match=r"Jussi Adler-Olsen.* on 2026-11-03 is outside"):
         create_display(session, branch_isil="DK-710115", name="Nordic noir", capacity=5, starts_on=NOV_20,
                        ends_on=NOV_20 + timedelta(days=3), at=T0, event_id=talk.id)  # fmt: skip
 

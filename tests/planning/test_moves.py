@@ -6,9 +6,9 @@ import pytest
 from sqlmodel import Session, select
 
 from logistics.planning.config import PlanningConfig
-from logistics.planning.move_decisions import MoveNotOpen, accept_move, list_moves, reject_move
+from logistics.planning.move_decisions import MoveNotOpen, NotAMove, accept_move, list_moves, pick_move, reject_move
 from logistics.planning.plan import run_plan
-from materials.domain.states import TaskKind, TaskState
+from materials.domain.states import ItemStatus, TaskKind, TaskState
 from materials.models import Item, MoveSuggestion, Task
 from tests.factories import T0, make_item, make_past_loans, make_small_city, make_station, make_title
 
@@ -83,6 +83,23 @@ def test_an_accepted_move_becomes_a_task_at_the_source_pick_desk(session: Sessio
     assert (accepted.state, rejected.state) == ("accepted", "rejected")
     with pytest.raises(MoveNotOpen, match=f"move {first.id} is already accepted"):
         accept_move(session, first.id, at=AT)
+
+
+def test_a_picked_move_goes_into_the_crate_towards_its_new_branch(session: Session) -> None:
+    city, _title, _hoard = _valby_wants_what_sundby_hoards(session)
+    run_plan(session, at=AT)
+    move = list_moves(session)[0]
+    accept_move(session, move.id, at=AT)
+
+    done = pick_move(session, barcode=move.barcode, station="pluk-710112", at=AT + timedelta(hours=2))
+
+    item = session.exec(select(Item).where(Item.barcode == move.barcode)).one()
+    pack = session.exec(select(Task).where(Task.item_id == item.id, Task.state == TaskState.OPEN)).one()
+    assert done.state == "done"
+    assert (item.status, item.destination_branch_id) == (ItemStatus.IN_SORTING, city.valby.id)
+    assert pack.kind == TaskKind.PACK and pack.crate_id is not None and "Valby" in pack.reason
+    with pytest.raises(NotAMove, match=move.barcode):
+        pick_move(session, barcode=move.barcode, station="pluk-710112", at=AT)
 
 
 def test_decided_copies_are_not_suggested_again_the_next_night(session: Session) -> None:

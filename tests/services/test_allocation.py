@@ -98,8 +98,15 @@ def test_prefers_a_copy_from_a_branch_with_surplus_over_one_at_its_target(sessio
     make_transport_cost(session, vanlose, valby, 25)
     for branch, target in ((sundby, 2), (vanlose, 1)):
         session.add(
-            Target(title_id=title.id, branch_id=branch.id, target=target, held=2, deficit=target - 2, computed_at=T0)
-        )  # type: ignore[arg-type]
+            Target(
+                title_id=title.id or 0,
+                branch_id=branch.id or 0,
+                target=target,
+                held=2,
+                deficit=target - 2,
+                computed_at=T0,
+            )
+        )
     session.commit()
     reservation = make_reservation(session, title, valby)
 

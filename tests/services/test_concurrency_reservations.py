@@ -140,8 +140,8 @@ def test_eight_processes_never_give_one_copy_to_two_reservations_nor_fill_one_tw
             expected = 1 if reservation.state == ReservationState.ALLOCATED else 0
             assert by_reservation.get(reservation.id, 0) == expected, reservation
         for task in open_picks:
-            reservation = session.get(Reservation, task.reservation_id)
-            assert reservation is not None and reservation.item_id == task.item_id
+            held = session.get(Reservation, task.reservation_id)
+            assert held is not None and held.item_id == task.item_id
         # A waiting reservation waits only when no free shelf copy of its title is left for it.
         for reservation in session.exec(select(Reservation).where(Reservation.state == ReservationState.WAITING)):
             assert reservation.item_id is None

@@ -103,12 +103,12 @@ def test_sealing_closes_the_pack_tasks_and_dispatch_puts_copies_in_transit(sessi
         session,
         kind=TaskKind.PACK,
         station="sort-1",
-        branch_id=hub.id,
+        branch_id=hub.id or 0,
         at=T0,
         reason="",
         crate_id=crate.id,
         item_id=item.id,
-    )  # type: ignore[arg-type]
+    )
     session.commit()
 
     seal_crate(session, code=crate.code, at=T0 + timedelta(hours=1))

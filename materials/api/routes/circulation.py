@@ -7,8 +7,8 @@ from materials.api.idempotency import Write, writer
 from materials.api.routes import WRITE_ERRORS
 from materials.api.schemas import LoanIn, LoanOut, ReturnIn, ReturnOut
 from materials.api.views import isil_of, return_view
-from materials.services.catalogue import check_out
 from materials.services.checkin import check_in
+from materials.services.checkout import check_out
 from materials.services.lookup import require_item, station_by_name
 
 router = APIRouter(prefix="/v1", tags=["circulation"])

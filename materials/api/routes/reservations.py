@@ -2,13 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 from sqlmodel import Session, select
 
 from materials.api.deps import Caller, reading_session, scoped
 from materials.api.idempotency import Write, writer
-from materials.api.routes import READ_ERRORS, WRITE_ERRORS
+from materials.api.routes import READ_ERRORS, WRITE_ERRORS, problems
 from materials.api.schemas import CancellationIn, ReservationIn, ReservationOut
 from materials.api.views import reservation_view
 from materials.errors import MaterialsError
@@ -63,6 +63,17 @@ def cancel(
         return 200, reservation_view(write.session, require_reservation(write.session, reservation.id))  # type: ignore[arg-type]
 
     return write.run(body, work)
+
+
+@router.get("", response_model=list[ReservationOut], responses=problems(401, 403))
+def find_reservations(
+    external_id: Annotated[str, Query(min_length=1, max_length=64, description="the library system's id")],
+    _: Caller = Depends(scoped("read")),
+    session: Session = Depends(reading_session),
+) -> list[ReservationOut]:
+    """The reservation the library system knows by its own id (an empty list when there is none)."""
+    found = session.exec(select(Reservation).where(Reservation.external_id == external_id)).all()
+    return [reservation_view(session, reservation) for reservation in found]
 
 
 @router.get("/{reservation_id}", response_model=ReservationOut, responses=READ_ERRORS)

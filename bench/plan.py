@@ -1,0 +1,83 @@
+"""Planning benchmark: `materials plan` (targets for every title × branch, the day's moves) on the city demo.
+
+    .venv/bin/materials --db sqlite:////tmp/plan_city.db seed --scale city      # once, takes minutes
+    .venv/bin/python bench/plan.py --db sqlite:////tmp/plan_city.db --runs 2
+
+Runs the same service the CLI runs (`run_plan`), in this process, and reports wall time per stage (read, compute,
+write), what the library holds, and what planning produced; then the weeding list on its own. The target is
+**≤ 30 s** for a plan of the city demo (1 million items × 20 branches). A second run shows the steady state (the
+Target table is replaced, the open suggestions are replaced).
+"""
+
+import argparse
+import json
+import resource
+import time
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from logistics.planning.config import PlanningConfig
+from logistics.planning.plan import run_plan
+from logistics.planning.weeding import weeding_candidates
+from materials.clock import SystemClock
+from materials.db import get_engine
+
+TARGET_SECONDS = 30.0
+
+
+def library_size(session: Session) -> dict[str, int]:
+    counts = {}
+    for table in ("branch", "title", "item", "loan", "forecast"):
+        counts[table] = int(session.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", required=True, help="database URL holding the city demo")
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+    engine = get_engine(args.db)
+    config = PlanningConfig()
+    report: dict[str, Any] = {"db": engine.url.render_as_string(hide_password=True), "runs": []}
+    with Session(engine, expire_on_commit=False) as session:
+        report["library"] = library_size(session)
+        session.commit()
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            result = run_plan(session, at=SystemClock().now(), config=config, actor="bench")
+            wall = time.perf_counter() - started
+            report["runs"].append(
+                {
+                    "seconds": round(wall, 2),
+                    "stages": result.seconds,
+                    "demand": result.demand_source,
+                    "targets": result.targets.rows,
+                    "copies_wanted": result.targets.copies_wanted,
+                    "short": result.targets.deficit_copies,
+                    "over": result.targets.surplus_copies,
+                    "moves": result.moves,
+                }
+            )
+        started = time.perf_counter()
+        weeding = weeding_candidates(session, config=config, at=SystemClock().now(), limit=500)
+        report["weeding"] = {"seconds": round(time.perf_counter() - started, 2), "candidates": len(weeding)}
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    report["within_target"] = all(run["seconds"] <= TARGET_SECONDS for run in report["runs"])
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    print(f"library: {report['library']}")
+    for n, run in enumerate(report["runs"], start=1):
+        stages = ", ".join(f"{k} {v:.1f} s" for k, v in run["stages"].items())
+        print(f"plan run {n}: {run['seconds']:.1f} s ({stages}); demand from {run['demand']}; "
+              f"{run['targets']:,} targets, {run['short']:,} copies short, {run['moves']:,} moves")  # fmt: skip
+    print(f"weeding: {report['weeding']['seconds']:.1f} s, {report['weeding']['candidates']} candidates (limit 500)")
+    print(f"peak RSS {report['peak_rss_mb']} MB; within {TARGET_SECONDS:.0f} s: {report['within_target']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""A whole training run on a small synthetic library: recorded, saved, promotable."""
+
+from pathlib import Path
+
+from sqlmodel import Session, func, select
+
+from logistics.evaluation import importances, runs_table, slice_table, stored_report
+from logistics.registry import load_artifact, promote
+from logistics.training import STEPS, run_training
+from materials.db import get_engine
+from materials.models import Forecast
+from tests.logistics.conftest import FAST_PARAMS
+
+
+def test_a_training_run_is_recorded_with_its_backtest_and_its_forecasts_can_be_promoted(synthetic_db, tmp_path):
+    engine = get_engine(f"sqlite:///{synthetic_db}")
+    heard: list[str] = []
+    run = run_training(engine, artifacts_dir=tmp_path, params=FAST_PARAMS, backtest_weeks=4, progress=heard.append)
+    assert heard == STEPS
+    assert run.data_from is not None and run.data_to is not None and run.data_from < run.data_to
+    assert run.code_version and run.duration_s > 0 and "res_waiting" in run.features
+    assert run.metrics["model"]["mae"] < run.metrics["baselines"]["seasonal_naive"]["mae"]
+    assert Path(run.artifact_path, "model.skops").exists()
+    assert load_artifact(Path(run.artifact_path)).regressors.keys() == {1, 2, 3, 4}
+    with Session(engine) as session:
+        promote(session, run.version)
+        assert session.exec(select(func.count()).select_from(Forecast)).one() == run.metrics["forecast_rows"] > 0
+        assert stored_report(session)["version"] == run.version
+        assert set(slice_table(session, "branch_id")["method"]) >= {"model", "seasonal_naive"}
+        assert importances(session).height == len(run.features)
+        assert runs_table(session)["promoted"].to_list() == [True]
+    engine.dispose()
