@@ -85,9 +85,17 @@ def _child(args: tuple[str, str, list[str], list[str], Any, Any]) -> None:
     results.put(asdict(run_station(url, station, warmup, measured, barrier)))
 
 
+def python_loop_ms() -> float:
+    """A yardstick for the machine: a million additions in CPython (about 30-40 ms on an idle modern core)."""
+    t0, x = time.perf_counter(), 0
+    for i in range(1_000_000):
+        x += i
+    return round((time.perf_counter() - t0) * 1000, 1)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -106,7 +114,7 @@ def main() -> None:
     if len(codes) < per * args.stations:
         raise SystemExit(f"only {len(codes)} copies on loan; ask for fewer check-ins")
     chunks = [codes[i * per : (i + 1) * per] for i in range(args.stations)]
-    load_before = os.getloadavg()[0]
+    load_before, yardstick = os.getloadavg()[0], python_loop_ms()
     if args.stations == 1:
         runs = [run_station(args.db, stations[0], chunks[0][: args.warmup], chunks[0][args.warmup :], None)]
     else:
@@ -138,6 +146,7 @@ def main() -> None:
         "cpu_ms_per_checkin": round(sum(r.cpu_s for r in runs) / len(latencies) * 1000, 2),
         "load_average_before": round(load_before, 2),
         "cpus": os.cpu_count(),
+        "python_loop_ms": yardstick,
         "decisions": kinds,
     }
     if args.json:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from dashboard.components.context import USER_KEY, ScreenUser  # noqa: E402
 from materials.db import get_engine  # noqa: E402
 from materials.domain.states import Role, TaskKind, TaskState  # noqa: E402
-from materials.models import Branch, Station, Task  # noqa: E402
+from materials.models import Branch, Event, Station, Task  # noqa: E402
 
 PAGES: list[tuple[str, Role, str | None]] = [
     ("scan", Role.STATION, "sortering-1"),
@@ -58,6 +58,22 @@ def top_up_tasks(session: Session, target: int) -> int:
         session.execute(insert(Task), rows)
         session.commit()
     return missing
+
+
+def add_events(session: Session, count: int, days: int = 7) -> None:
+    """Check-ins and completed tasks spread over the last `days` days, for the manager's figures. The event log is
+    append-only (triggers refuse DELETE), so use this on a copy of the database only."""
+    stations = list(session.execute(select(Station.name).where(Station.kind == "scan")).scalars()) or ["sortering-1"]
+    now = datetime.now(UTC)
+    step = timedelta(days=days) / max(count, 1)
+    for start in range(0, count, 50_000):
+        rows = [
+            {"at": now - step * n, "station": stations[n % len(stations)], "actor": "bench",
+             "kind": "checkin" if n % 3 else "task_done", "payload": {"bench": True}}
+            for n in range(start, min(count, start + 50_000))
+        ]  # fmt: skip
+        session.execute(insert(Event), rows)
+        session.commit()
 
 
 def remove_bench_tasks(session: Session) -> None:
@@ -107,12 +123,20 @@ def main() -> None:
     parser.add_argument("--open-tasks", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--keep-tasks", action="store_true", help="Leave the added open tasks in the database.")
+    parser.add_argument(
+        "--add-events",
+        type=int,
+        default=0,
+        help="Append this many check-in/task events over the last week (on a copy: they stay).",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     os.environ["MATERIALS_DATABASE_URL"] = args.db
     engine = get_engine(args.db)
     with Session(engine) as session:
         added = top_up_tasks(session, args.open_tasks)
+        if args.add_events:
+            add_events(session, args.add_events)
         scans = barcodes_on_loan(session, args.runs)
         stations = set(session.execute(select(Station.name)).scalars())
     try:

@@ -29,8 +29,8 @@ LIMIT_BYTES = 4 * 1024**3
 CLI = [sys.executable, "-c", "from materials.cli import main; main()"]
 
 
-def run_child(args: list[str]) -> tuple[float, int, str]:
-    """Run the CLI in a child process: (wall seconds, peak RSS bytes of that child, stdout)."""
+def run_child(args: list[str]) -> tuple[float, float, int, str]:
+    """Run the CLI in a child process: (wall seconds, CPU seconds, peak RSS bytes of that child, stdout)."""
     started = time.perf_counter()
     child = subprocess.Popen([*CLI, *args], stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None
@@ -40,21 +40,20 @@ def run_child(args: list[str]) -> tuple[float, int, str]:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed with exit code {child.returncode}")
-    return wall, usage.ru_maxrss * 1024, out  # ru_maxrss is in kilobytes on Linux
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, usage.ru_maxrss * 1024, out  # ru_maxrss is in kilobytes on Linux
 
 
 def bench(label: str, url: str, scale: str) -> dict[str, Any]:
     run_child(["--db", url, "init"])
-    wall, peak, out = run_child(["--db", url, "seed", "--scale", scale, "--json"])
-    result = {
-        "database": label,
-        "scale": scale,
-        "seconds": round(wall, 1),
-        "peak_mb": round(peak / 1024**2),
-        "counts": json.loads(out),
-        "within_limits": wall <= LIMIT_SECONDS and peak <= LIMIT_BYTES,
-    }
-    print(f"{label:<11} {wall:8.1f} s {peak / 1024**2:8.0f} MB  {result['counts']}", flush=True)
+    load_before = os.getloadavg()[0]
+    wall, cpu, peak, out = run_child(["--db", url, "seed", "--scale", scale, "--json"])
+    load_after = os.getloadavg()[0]
+    result = {"database": label, "scale": scale, "seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
+              "peak_mb": round(peak / 1024**2), "load_average": [round(load_before, 1), round(load_after, 1)],
+              "counts": json.loads(out), "within_limits": wall <= LIMIT_SECONDS and peak <= LIMIT_BYTES}
+    print(f"{label:<11} {wall:8.1f} s wall {cpu:8.1f} s CPU {peak / 1024**2:8.0f} MB peak  "
+          f"load {load_before:.1f}->{load_after:.1f}  {result['counts']}", flush=True)
     return result
 
 

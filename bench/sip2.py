@@ -22,13 +22,15 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from materials.db import get_engine
 from materials.domain.states import ItemStatus
 from materials.models import Item, Sip2Account
 from materials.services.auth import add_sip2_account
+from materials.services.checkin import check_in
 from materials.sip2.codec import format_frame, parse_frame
 
 HOST = "127.0.0.1"
@@ -39,6 +41,7 @@ DATE = "20261127    101500"
 
 @dataclass
 class Result:
+    message: str
     database: str
     clients: int
     checkins: int
@@ -58,7 +61,7 @@ def prepare(url: str, total: int) -> list[str]:
             name = f"bench-{station}"
             if session.exec(select(Sip2Account).where(Sip2Account.name == name)).first() is None:
                 add_sip2_account(session, name=name, password=PASSWORD, location_code=station)
-        query = select(Item.barcode).where(Item.status == ItemStatus.ON_LOAN).order_by(Item.id).limit(total)
+        query = select(Item.barcode).where(Item.status == ItemStatus.ON_LOAN).order_by(col(Item.id)).limit(total)
         barcodes = list(session.exec(query))
     engine.dispose()
     if len(barcodes) < total:
@@ -90,8 +93,11 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the SIP2 server did not open its port within 60 s")
 
 
-async def machine(port: int, station: str, barcodes: list[str], latencies: list[float]) -> int:
-    """One sorter: log in, then check in each copy and wait for the answer. Returns the number not checked in."""
+async def machine(port: int, station: str, barcodes: list[str], latencies: list[float], message: str) -> int:
+    """One sorter: log in, then check in each copy and wait for the answer. Returns the number not answered well.
+
+    With message "17" it asks for item information instead: the protocol and the server without the check-in.
+    """
     reader, writer = await asyncio.open_connection(HOST, port)
     sequence = 0
 
@@ -108,22 +114,42 @@ async def machine(port: int, station: str, barcodes: list[str], latencies: list[
     failed = 0
     for barcode in barcodes:
         started = time.perf_counter()
-        reply = await ask("09", "N" + DATE + DATE, [("AP", station), ("AO", ""), ("AB", barcode)])
+        if message == "09":
+            reply = await ask("09", "N" + DATE + DATE, [("AP", station), ("AO", ""), ("AB", barcode)])
+            failed += parse_frame(reply).fixed[:1] != "1"
+        else:
+            reply = await ask("17", DATE, [("AO", ""), ("AB", barcode)])
+            failed += parse_frame(reply).fixed[:2] != "04"
         latencies.append(time.perf_counter() - started)
-        failed += parse_frame(reply).fixed[:1] != "1"
     writer.close()
     await writer.wait_closed()
     return failed
 
 
-async def run_level(port: int, clients: int, barcodes: list[str]) -> tuple[list[float], int, float]:
+async def run_level(port: int, clients: int, barcodes: list[str], message: str) -> tuple[list[float], int, float]:
     latencies: list[float] = []
     shares = [barcodes[n::clients] for n in range(clients)]
     started = time.perf_counter()
     failures = await asyncio.gather(
-        *(machine(port, STATIONS[n % len(STATIONS)], shares[n], latencies) for n in range(clients))
+        *(machine(port, STATIONS[n % len(STATIONS)], shares[n], latencies, message) for n in range(clients))
     )
     return latencies, sum(failures), time.perf_counter() - started
+
+
+def direct(url: str, barcodes: list[str]) -> tuple[list[float], int, float]:
+    """The same check-ins called in this process, without SIP2: what the protocol and the server add is the rest."""
+    engine = get_engine(url)
+    latencies: list[float] = []
+    failed = 0
+    started = time.perf_counter()
+    with Session(engine, expire_on_commit=False) as session:
+        for barcode in barcodes:
+            began = time.perf_counter()
+            decision = check_in(session, barcode, STATIONS[0], datetime.now(UTC), actor="bench-direct")
+            latencies.append(time.perf_counter() - began)
+            failed += decision.item_id is None
+    engine.dispose()
+    return latencies, failed, time.perf_counter() - started
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -137,22 +163,30 @@ def main() -> None:
     parser.add_argument("--checkins", type=int, default=2000, help="check-ins per level")
     parser.add_argument("--warmup", type=int, default=100, help="check-ins first, not measured")
     parser.add_argument("--workers", type=int, default=8, help="server threads doing database work")
+    parser.add_argument("--direct", action="store_true", help="first the same check-ins in process, no SIP2")
+    parser.add_argument("--message", choices=["09", "17"], default="09", help="09 checkin, or 17 item information")
     args = parser.parse_args()
     levels = [int(n) for n in args.clients.split(",")]
-    barcodes = prepare(args.db, args.warmup + args.checkins * len(levels))
+    runs: list[tuple[str, int]] = [("direct", 1)] if args.direct and args.message == "09" else []
+    runs += [(args.message, clients) for clients in levels]
+    barcodes = prepare(args.db, args.warmup + args.checkins * len(runs))
     port = free_port()
     server = start_server(args.db, port, args.workers)
     database = args.db.split(":", 1)[0].split("+")[0]
     results: list[Result] = []
     try:
-        asyncio.run(run_level(port, 1, barcodes[: args.warmup]))
+        asyncio.run(run_level(port, 1, barcodes[: args.warmup], args.message))
         offset = args.warmup
-        for clients in levels:
+        for message, clients in runs:
             chunk = barcodes[offset : offset + args.checkins]
             offset += args.checkins
-            latencies, failed, seconds = asyncio.run(run_level(port, clients, chunk))
+            if message == "direct":
+                latencies, failed, seconds = direct(args.db, chunk)
+            else:
+                latencies, failed, seconds = asyncio.run(run_level(port, clients, chunk, message))
             ms = [x * 1000 for x in latencies]
             result = Result(
+                message=message,
                 database=database, clients=clients, checkins=len(ms), failed=failed, seconds=round(seconds, 2),
                 per_second=round(len(ms) / seconds, 1), p50_ms=round(percentile(ms, 50), 2),
                 p99_ms=round(percentile(ms, 99), 2), max_ms=round(max(ms), 2),
@@ -162,15 +196,12 @@ def main() -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
-    print(
-        f"\n| database | clients | check-ins | failed | check-ins/s | p50 ms | p99 ms | max ms |  (cpus: {os.cpu_count()})"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    cpus = os.cpu_count()
+    print(f"\n| message | database | clients | requests | failed | per s | p50 ms | p99 ms | max ms |  (cpus: {cpus})")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
-        print(
-            f"| {r.database} | {r.clients} | {r.checkins} | {r.failed} | {r.per_second} | {r.p50_ms} | {r.p99_ms} "
-            f"| {r.max_ms} |"
-        )
+        row = [r.message, r.database, r.clients, r.checkins, r.failed, r.per_second, r.p50_ms, r.p99_ms, r.max_ms]
+        print("| " + " | ".join(str(v) for v in row) + " |")
 
 
 if __name__ == "__main__":

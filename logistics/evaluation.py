@@ -16,7 +16,7 @@ from logistics.training import build, database_source
 from materials.errors import NotFound
 from materials.models import ModelRun
 
-REPORT_KEYS = ("model", "baselines", "slices", "by_horizon_mae", "origins", "rows")
+REPORT_KEYS = ("model", "baselines", "slices", "by_horizon_mae", "top10_precision_by_branch", "origins", "rows")
 
 
 def _chosen_run(session: Session, version: str | None) -> ModelRun:

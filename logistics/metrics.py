@@ -88,10 +88,17 @@ def report(results: pl.DataFrame) -> dict[str, Any]:
                  for m in METHODS}
         for (h,), p in results.partition_by("horizon", as_dict=True, maintain_order=True).items()
     }  # fmt: skip
+    top_k = {
+        str(row["branch_id"]): {m: row[m] for m in METHODS}
+        for row in pl.concat(
+            [top_k_precision(results, m).rename({f"top{TOP_K}_precision": m}) for m in METHODS], how="align"
+        ).iter_rows(named=True)
+    }
     return {
         "model": overall["model"],
         "baselines": {name: overall[name] for name in BASELINES},
         "slices": {dim: slice_metrics(results, dim) for dim in ("branch_id", "audience", "popularity_decile")},
         "by_horizon_mae": by_horizon,
+        f"top{TOP_K}_precision_by_branch": top_k,
         "rows": results.height,
     }

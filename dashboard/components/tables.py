@@ -36,7 +36,7 @@ def table(
     st.dataframe(data, key=key, hide_index=True, **dataframe_args)
     st.download_button(
         "Hent som CSV",
-        data=data.write_csv(),
+        data=data.write_csv,  # written only when someone clicks, not on every rerun
         file_name=file_name or f"{key}.csv",
         mime="text/csv",
         key=f"{key}_csv",

@@ -12,3 +12,9 @@ def service(module: str, name: str) -> Callable[..., Any] | None:
     except ImportError:
         return None
     return found if callable(found) else None
+
+
+def services(module: str, *names: str) -> list[Callable[..., Any]] | None:
+    """Several functions of one module, or None while any of them is missing."""
+    found = [service(module, name) for name in names]
+    return None if any(f is None for f in found) else [f for f in found if f is not None]

@@ -8,21 +8,20 @@ from dashboard.components.actions import run_action, show_outcome
 from dashboard.components.context import DATABASE_DOWN, database_down, now, reader, require_page, settings
 from dashboard.components.desks import choose_station
 from dashboard.components.tables import table
-from dashboard.components.wiring import service
+from dashboard.components.wiring import services
 from materials.services.reports import branch_names
 
 LABELS = {"code": "Kasse", "from": "Fra", "to": "Til", "items": "Antal", "capacity": "Plads", "fill": "Fyldt"}
 STUCK_LABELS = {"barcode": "Stregkode", "title": "Titel", "destination": "Til", "crate": "Kasse", "days": "Dage"}
 
 user = require_page("crates")
-list_crates = service("materials.services.transit", "list_crates")
-seal = service("materials.services.crates", "seal_crate")
-dispatch = service("materials.services.transit", "dispatch_crate")
-receive = service("materials.services.transit", "receive_crate")
-stuck = service("materials.services.transit", "stuck_in_transit")
-if None in (list_crates, seal, dispatch, receive, stuck):
+transit = services("materials.services.transit", "list_crates", "dispatch_crate", "receive_crate", "stuck_in_transit")
+crates_service = services("materials.services.crates", "seal_crate")
+if transit is None or crates_service is None:
     st.info("Kasser og transit (materials.services.crates og transit) er ikke installeret endnu.")
     st.stop()
+list_crates, dispatch, receive, stuck = transit
+(seal,) = crates_service
 station = choose_station(user, kind=None, key="crates_station")
 st.title("Kasser og transit")
 

@@ -18,7 +18,9 @@ SLICES = {"branch_id": "Filial (id)", "audience": "Målgruppe", "popularity_deci
 
 user = require_page("data")
 st.title("Data og model")
-if not data.available():
+with st.spinner("Henter modelregistret …"):  # the first visit imports the data side (polars, scikit-learn)
+    ready = data.available()
+if not ready:
     st.info("Modellens register (logistics.registry og logistics.evaluation) er ikke installeret endnu.")
     st.stop()
 cfg = settings()
@@ -83,20 +85,22 @@ try:
     chosen = runs.filter(pl.col("version") == version)
     maes = [c for c in chosen.columns if c.endswith("_mae") and chosen[c][0] is not None]
     scores = pl.DataFrame({"Metode": [c.removesuffix("_mae") for c in maes], "MAE": [chosen[c][0] for c in maes]})
-    st.altair_chart(bars(scores, "Metode", "MAE"), key="data_baselines_chart")
+    bars(scores, "Metode", "MAE", key="data_baselines_chart")
 
     backtest, importance, forecast = st.tabs(["Backtest pr. udsnit", "Vigtigste variable", "Prognose mod faktisk"])
     with backtest:
-        dimension = st.selectbox("Udsnit", list(SLICES), format_func=SLICES.get, key="data_slice")
+        dimension = (
+            st.selectbox("Udsnit", list(SLICES), format_func=lambda k: SLICES[k], key="data_slice") or "audience"
+        )
         per_slice = data.slices(url, dimension, version)
         if per_slice.height:
-            st.altair_chart(bars(per_slice.with_columns(pl.col(dimension).cast(pl.String)), dimension, "mae",
-                                 colour="method"), key="data_slice_chart")  # fmt: skip
+            by_slice = per_slice.with_columns(pl.col(dimension).cast(pl.String))
+            bars(by_slice, dimension, "mae", colour="method", key="data_slice_chart")
         table(per_slice, key="data_slices", file_name=f"backtest-{dimension}.csv")
     with importance:
         imp = data.importances(url, version)
         if imp.height:
-            st.altair_chart(bars(imp.head(20), "feature", "importance"), key="data_importance_chart")
+            bars(imp.head(20), "feature", "importance", key="data_importance_chart")
         table(imp, key="data_importances", file_name="vigtighed.csv")
     with forecast:
         with reader() as session:

@@ -28,11 +28,10 @@ tabs = st.tabs(["Gennemstrømning", "Kø", "Ventetider og transit", "Udstillinge
 
 try:
     with tabs[0]:
-        by = st.segmented_control("Opdel", list(BY), format_func=BY.get, default="day", key="mgr_by") or "day"
+        by = st.segmented_control("Opdel", list(BY), format_func=lambda k: BY[k], default="day", key="mgr_by") or "day"
         rows = frame(data.throughput(url, start, end, by), {by: BY[by], "what": "Hvad", "count": "Antal"})
         if rows.height:
-            st.altair_chart(bars(rows, BY[by], "Antal", colour="Hvad", x_type="T" if by == "hour" else "N"),
-                            key="mgr_throughput_chart")  # fmt: skip
+            bars(rows, BY[by], "Antal", colour="Hvad", x_type="T" if by == "hour" else "N", key="mgr_throughput_chart")  # fmt: skip
         else:
             st.info("Ingen scanninger eller afsluttede opgaver i perioden. Vælg en anden periode.")
         table(rows, key="mgr_throughput", file_name=f"gennemstroemning-{by}.csv")
@@ -40,13 +39,13 @@ try:
         backlog = data.backlog(url)
         ages = frame([{"Opgave": b.kind, "Alder": age, "Antal": n} for b in backlog for age, n in b.by_age.items()])
         if ages.height:
-            st.altair_chart(bars(ages, "Opgave", "Antal", colour="Alder"), key="mgr_backlog_chart")
+            bars(ages, "Opgave", "Antal", colour="Alder", key="mgr_backlog_chart")
         table(backlog, key="mgr_backlog", labels={"kind": "Opgave", "open": "Åbne", "oldest_hours": "Ældste (t)"})
     with tabs[2]:
         lead = data.lead_times(url, start, end)
         st.subheader("Reserveringer: fra bestilt til klar på hylden")
         if lead:
-            st.altair_chart(histogram(lead, title="Timer"), key="mgr_lead_chart")
+            histogram(lead, title="Timer", key="mgr_lead_chart")
         table([{"timer": h} for h in lead], key="mgr_lead", labels={"timer": "Timer"}, height=180)
         st.subheader("Fra indtjekning til på hylden")
         table(data.time_to_shelf(url, start, end), key="mgr_shelf", labels=SPREAD)
@@ -70,7 +69,7 @@ try:
         a.metric("Timer i perioden", f"{staff.hours:,.1f}")
         b.metric("Årsværk (omregnet til et år)", f"{staff.fte:.2f}", help="1 årsværk = 1.924 timer")
         c.metric("Sparet mod baseline", f"{staff.saved_fte:.2f}", delta=f"{staff.saved_fte - goal:+.2f} mod målet")
-        st.altair_chart(against_baseline(staff.fte, baseline, baseline - goal), key="mgr_fte_chart")
+        against_baseline(staff.fte, baseline, baseline - goal, key="mgr_fte_chart")
         table([{**line.__dict__, "kind": KIND_NAMES.get(line.kind, line.kind)} for line in staff.lines],
               key="mgr_staff", labels={"kind": "Arbejde", "count": "Antal", "minutes_each": "Min. pr. stk.",
                                        "hours": "Timer", "fte": "Årsværk"})  # fmt: skip

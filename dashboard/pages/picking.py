@@ -1,13 +1,15 @@
 """Plukning: the branch's pick list in walking order; scan to confirm, or report a copy not found."""
 
+from typing import Any
+
 import streamlit as st
 
 from dashboard.components.actions import run_action, show_outcome
-from dashboard.components.context import DATABASE_DOWN, database_down, now, reader, require_page
+from dashboard.components.context import DATABASE_DOWN, database_down, now, reader, require_page, settings
 from dashboard.components.desks import branch_of, choose_station
 from dashboard.components.focus import keep_focus
 from dashboard.components.tables import table
-from dashboard.components.wiring import service
+from dashboard.components.wiring import services
 from materials.services.reports import events_since, local_midnight
 
 FIELD_LABEL = "Stregkode (pluk)"
@@ -17,16 +19,25 @@ LABELS = {
 }  # fmt: skip
 
 user = require_page("picking")
-pick_list, pick = service("materials.services.picking", "pick_list"), service("materials.services.picking", "pick")
-if pick_list is None or pick is None:
+found = services("materials.services.picking", "pick_list", "pick")
+if found is None:
     st.info("Plukningen (materials.services.picking) er ikke installeret endnu.")
     st.stop()
+pick_list, pick = found
 station = choose_station(user, kind="pick", key="pick_station", label="Pluk-station")
 if station is None:
     st.info("Der er ingen pluk-stationer i databasen. Log ind som en pluk-station, eller opret en.")
     st.stop()
 isil, branch_name = branch_of(station)
 st.title(f"Plukliste · {branch_name}")
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def picks(url: str, isil: str, station: str) -> tuple[list[Any], int]:
+    """The pick list and today's picks, kept a few seconds: with many open tasks the list costs a scan of them."""
+    with reader() as session:
+        lines = pick_list(session, isil=isil)
+        return lines, events_since(session, kind="item_picked", station=station, since=local_midnight(now()))
 
 
 def on_pick(not_found: bool = False) -> None:
@@ -38,6 +49,7 @@ def on_pick(not_found: bool = False) -> None:
             "pick_outcome", pick, lambda r: f"{r.barcode} {verb}: {r.reason}",
             barcode=barcode, station=station, actor=user.username, not_found=not_found,
         )  # fmt: skip
+        picks.clear()
 
 
 with st.form("pick_form", clear_on_submit=True, border=False):
@@ -48,9 +60,7 @@ keep_focus(FIELD_LABEL)
 show_outcome("pick_outcome")
 
 try:
-    with reader() as session:
-        lines = pick_list(session, isil=isil)
-        done = events_since(session, kind="item_picked", station=station, since=local_midnight(now()))
+    lines, done = picks(settings().database_url, isil, station)
 except DATABASE_DOWN as exc:
     database_down(exc)
 

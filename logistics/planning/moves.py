@@ -7,31 +7,27 @@ move when its deficit outweighs the transport cost (the same weighing as check-i
 still longest go first, and a day's moves are bounded by the crates a branch sends and the crates the van takes.
 """
 
-from datetime import UTC, timedelta
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
 
 from logistics.planning.config import PlanningConfig
-from logistics.planning.snapshot import Snapshot
+from logistics.planning.snapshot import ON_SHELF, Snapshot
 from materials.domain.states import BranchKind
 
 PAIRS_PER_TITLE = 5
 
 
 def idle_copies(
-    items: pl.LazyFrame, busy: pl.LazyFrame, moving: pl.LazyFrame, *, cutoff: str, source_ids: list[int]
+    items: pl.LazyFrame, busy: pl.LazyFrame, moving: pl.LazyFrame, *, source_ids: list[int]
 ) -> pl.LazyFrame:
-    """Shelf copies at a source branch, untouched since before `cutoff`, serving nothing and going nowhere."""
+    """Shelf copies at a source branch that stood still, serve nothing and go nowhere."""
     return (
-        items.filter(
-            (pl.col("status") == "on_shelf")
-            & (pl.col("last_activity") < cutoff)
-            & pl.col("branch_id").is_in(source_ids)
-        )
+        items.filter((pl.col("state") == ON_SHELF) & pl.col("idle") & pl.col("branch_id").is_in(source_ids))
         .join(busy, on="item_id", how="anti")
         .join(moving, on="item_id", how="anti")
-        .select("item_id", "title_id", "branch_id", "last_activity")
+        .select("item_id", "title_id", "branch_id")
     )
 
 
@@ -115,10 +111,16 @@ def allocate_moves(pairs: pl.DataFrame, *, per_branch: int, per_day: int) -> pl.
     return pl.DataFrame(chosen, schema=schema) if chosen else pl.DataFrame(schema=schema)
 
 
-def choose_copies(allocated: pl.DataFrame, idle: pl.LazyFrame) -> pl.DataFrame:
+def choose_copies(allocated: pl.DataFrame, idle: pl.LazyFrame, activity: pl.LazyFrame) -> pl.DataFrame:
     """Which copies: at each source the ones that stood still longest (never lent first), one per chosen move."""
     ranked = (
-        idle.sort(["title_id", "branch_id", "last_activity", "item_id"])
+        idle.join(
+            allocated.lazy().select("title_id", pl.col("from_branch_id").alias("branch_id")).unique(),
+            on=["title_id", "branch_id"],
+        )
+        .join(activity, on="item_id", how="left")
+        .with_columns(pl.col("last_activity").fill_null("").alias("last_activity"))
+        .sort(["title_id", "branch_id", "last_activity", "item_id"])
         .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).over(["title_id", "branch_id"]).alias("seq"))
         .rename({"branch_id": "from_branch_id"})
     )
@@ -126,15 +128,20 @@ def choose_copies(allocated: pl.DataFrame, idle: pl.LazyFrame) -> pl.DataFrame:
 
 
 def suggest_moves(
-    snapshot: Snapshot, targets: pl.DataFrame, *, config: PlanningConfig, quiet: pl.DataFrame
+    snapshot: Snapshot,
+    targets: pl.DataFrame,
+    *,
+    config: PlanningConfig,
+    quiet: pl.DataFrame,
+    activity: Callable[[list[int]], pl.DataFrame],
 ) -> pl.DataFrame:
-    """The day's moves: one row per copy, with what the reason needs. `quiet`: item_id of copies not to move."""
-    cutoff = (snapshot.at - timedelta(days=config.idle_days)).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    """The day's moves: one row per copy, with what the reason needs.
+
+    `quiet`: item_id of copies not to move; `activity(title_ids)`: item_id, last_activity of their shelf copies.
+    """
     sources = [b.id for b in snapshot.branches.values() if b.lends or b.kind == BranchKind.STORAGE]
     idle = (
-        idle_copies(
-            snapshot.items.lazy(), snapshot.busy.lazy(), snapshot.moving.lazy(), cutoff=cutoff, source_ids=sources
-        )
+        idle_copies(snapshot.items.lazy(), snapshot.busy.lazy(), snapshot.moving.lazy(), source_ids=sources)
         .join(quiet.lazy(), on="item_id", how="anti")
         .collect()
     )
@@ -143,4 +150,5 @@ def suggest_moves(
         surpluses(idle.lazy(), target_lazy), target_lazy, snapshot.costs.lazy(), cost_per_copy=config.cost_per_copy
     ).collect()
     allocated = allocate_moves(pairs, per_branch=config.moves_per_branch, per_day=config.moves_per_day)
-    return choose_copies(allocated, idle.lazy())
+    stamps = activity(allocated["title_id"].unique().to_list())
+    return choose_copies(allocated, idle.lazy(), stamps.lazy())

@@ -1,18 +1,20 @@
 """What planning reads, in one pass: copies, demand, shelf capacities, sections, branches and transport costs.
 
-A copy's last activity is its last loan, else its last change of status, as sortable UTC text ('' for never):
-moves and weeding take the copies that have stood still longest.
+A copy's last activity is its last loan, else its last change of status. The snapshot carries only whether that is
+older than `idle_days` (a million rows of integers read twice as fast as rows with text); the text itself is read
+for the few copies a move is chosen among (`load_activity`).
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import polars as pl
 from sqlmodel import Session, select
 
 from logistics.planning.config import PlanningConfig
 from logistics.planning.demand import Demand, demand_estimate
-from logistics.planning.frames import read_frame, reader, text_time
+from logistics.planning.frames import read_frame, reader, sql_time, text_time
 from materials.domain.sections import section_for
 from materials.domain.states import HOLDING_RESERVATION_STATES, BranchKind, ItemStatus
 from materials.models import Branch
@@ -20,13 +22,16 @@ from materials.models import Branch
 LENDING = (BranchKind.MAIN, BranchKind.BRANCH)
 # Copies that stand somewhere (or are on their way to somewhere) and so count towards what a branch holds.
 HELD_STATUSES = (ItemStatus.ON_SHELF, ItemStatus.ON_DISPLAY, ItemStatus.IN_SORTING, ItemStatus.IN_TRANSIT)
-ITEM_SCHEMA = {
-    "item_id": pl.Int64,
+# The item frame carries statuses as small codes.
+ON_SHELF, ON_DISPLAY, IN_SORTING, IN_TRANSIT = range(4)
+ITEM_SCHEMA = {"item_id": pl.Int64, "title_id": pl.Int64, "branch_id": pl.Int64, "state": pl.Int8, "idle": pl.Boolean}
+TARGET_SCHEMA = {
+    "id": pl.Int64,
     "title_id": pl.Int64,
     "branch_id": pl.Int64,
-    "status": pl.String,
-    "destination_branch_id": pl.Int64,
-    "last_activity": pl.String,
+    "target": pl.Int64,
+    "held": pl.Int64,
+    "demand": pl.Float64,
 }
 
 
@@ -46,13 +51,16 @@ class BranchRow:
 class Snapshot:
     at: datetime
     branches: dict[int, BranchRow]
-    items: pl.DataFrame  # ITEM_SCHEMA; destination_branch_id 0 when none
+    # ITEM_SCHEMA; branch_id: where the copy counts (a copy heading somewhere counts there); idle: untouched
+    # for idle_days
+    items: pl.DataFrame
     busy: pl.DataFrame  # item_id: copies serving a reservation or with an open task
     moving: pl.DataFrame  # item_id, to_branch_id: accepted moves not yet picked
     demand: Demand
     sections: pl.DataFrame  # title_id, section
     capacities: pl.DataFrame  # branch_id, section, capacity (0: no limit set)
     costs: pl.DataFrame  # from_branch_id, to_branch_id, cost
+    existing: pl.DataFrame  # the Target table as it stands (TARGET_SCHEMA)
 
     @property
     def lending_ids(self) -> list[int]:
@@ -68,13 +76,33 @@ def load_branches(session: Session) -> dict[int, BranchRow]:
     return {i or 0: BranchRow(i or 0, isil, name, str(kind)) for i, isil, name, kind in rows}
 
 
-def load_items(session: Session) -> pl.DataFrame:
-    activity = text_time(session, "COALESCE(last_loan_at, status_changed_at)")
+def load_items(session: Session, *, idle_since: datetime) -> pl.DataFrame:
+    codes = " ".join(f"WHEN '{s}' THEN {code}" for code, s in enumerate(HELD_STATUSES))
     sql = (
-        f"SELECT id AS item_id, title_id, branch_id, status, COALESCE(destination_branch_id, 0) AS destination_branch_id, "
-        f"{activity} AS last_activity FROM item WHERE status IN ({_in(tuple(str(s) for s in HELD_STATUSES))})"
+        f"SELECT id AS item_id, title_id, CASE WHEN status IN ('in_sorting', 'in_transit') "
+        f"THEN COALESCE(destination_branch_id, branch_id) ELSE branch_id END AS branch_id, CASE status {codes} END AS state, "
+        f"CASE WHEN COALESCE(last_loan_at, status_changed_at) >= {sql_time(session, idle_since)} THEN 0 ELSE 1 END "
+        f"AS idle FROM item WHERE status IN ({_in(tuple(str(s) for s in HELD_STATUSES))})"
     )
     return read_frame(session, sql, ITEM_SCHEMA)
+
+
+def load_activity(session: Session, title_ids: list[int]) -> pl.DataFrame:
+    """Last activity (sortable UTC text, '' for never) of the shelf copies of these titles."""
+    schema = {"item_id": pl.Int64, "last_activity": pl.String}
+    if not title_ids:
+        return pl.DataFrame(schema=schema)
+    ids = ", ".join(str(i) for i in sorted(set(title_ids)))
+    activity = text_time(session, "COALESCE(last_loan_at, status_changed_at)")
+    sql = (
+        f"SELECT id AS item_id, {activity} AS last_activity FROM item WHERE status = 'on_shelf' AND title_id IN ({ids})"
+    )
+    return read_frame(session, sql, schema)
+
+
+def load_existing_targets(session: Session) -> pl.DataFrame:
+    sql = "SELECT id, title_id, branch_id, target, held, demand FROM target"
+    return read_frame(session, sql, TARGET_SCHEMA)
 
 
 def load_busy(session: Session) -> pl.DataFrame:
@@ -96,21 +124,26 @@ def load_moving(session: Session) -> pl.DataFrame:
 
 def load_sections(session: Session) -> pl.DataFrame:
     """Each title's shelf section, by the domain rule applied once per distinct (audience, material, fiction)."""
-    sql = (
-        "SELECT id AS title_id, audience, material_type, "
-        "CASE WHEN lower(trim(classification)) IN ('sk', '') THEN 'sk' ELSE '1' END AS classification FROM title"
+    fiction = "CASE WHEN lower(trim(classification)) IN ('sk', '') THEN 'sk' ELSE '1' END"
+    keys = read_frame(
+        session,
+        f"SELECT DISTINCT audience, material_type, {fiction} AS classification FROM title",
+        {"audience": pl.String, "material_type": pl.String, "classification": pl.String},
     )
-    schema = {"title_id": pl.Int64, "audience": pl.String, "material_type": pl.String, "classification": pl.String}
-    titles = read_frame(session, sql, schema)
-    keys = titles.select("audience", "material_type", "classification").unique()
-    sections = keys.with_columns(
-        pl.Series(
-            "section",
-            [section_for(audience=a, material_type=m, classification=c) for a, m, c in keys.iter_rows()],
-            dtype=pl.String,
-        )
+    sections = sorted({section_for(audience=a, material_type=m, classification=c) for a, m, c in keys.iter_rows()})
+    cases = " ".join(
+        f"WHEN audience = '{a}' AND material_type = '{m}' AND {fiction} = '{c}' "
+        f"THEN {sections.index(section_for(audience=a, material_type=m, classification=c))}"
+        for a, m, c in keys.iter_rows()
     )
-    return titles.join(sections, on=["audience", "material_type", "classification"]).select("title_id", "section")
+    codes = read_frame(
+        session, f"SELECT id AS title_id, CASE {cases or 'WHEN 1 = 0 THEN 0'} END AS code FROM title",
+        {"title_id": pl.Int64, "code": pl.Int64},
+    )  # fmt: skip
+    names = pl.DataFrame(
+        {"code": list(range(len(sections))), "section": sections}, schema={"code": pl.Int64, "section": pl.String}
+    )
+    return codes.join(names, on="code", how="left").select("title_id", "section")
 
 
 def load_capacities(session: Session) -> pl.DataFrame:
@@ -127,19 +160,20 @@ def load_costs(session: Session) -> pl.DataFrame:
 
 
 def load_snapshot(session: Session, *, config: PlanningConfig, at: datetime) -> Snapshot:
-    with reader(session):
-        return _load_snapshot(session, config=config, at=at)
+    """Everything planning reads. The copies are read on a thread and connection of their own while this thread
+    reads the rest (SQLite and the Arrow reader do their work outside the GIL)."""
+    branches = load_branches(session)
 
+    def copies() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        with reader(session):
+            idle_since = at - timedelta(days=config.idle_days)
+            return load_items(session, idle_since=idle_since), load_busy(session), load_moving(session)
 
-def _load_snapshot(session: Session, *, config: PlanningConfig, at: datetime) -> Snapshot:
-    return Snapshot(
-        at=at,
-        branches=load_branches(session),
-        items=load_items(session),
-        busy=load_busy(session),
-        moving=load_moving(session),
-        demand=demand_estimate(session, config=config, at=at),
-        sections=load_sections(session),
-        capacities=load_capacities(session),
-        costs=load_costs(session),
-    )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first = pool.submit(copies)
+        with reader(session):
+            demand = demand_estimate(session, config=config, at=at)
+            rest = load_sections(session), load_capacities(session), load_costs(session), load_existing_targets(session)
+        items, busy, moving = first.result()
+    sections, capacities, costs, existing = rest
+    return Snapshot(at, branches, items, busy, moving, demand, sections, capacities, costs, existing)

@@ -6,7 +6,7 @@ Identifiers are checked here, so a malformed one is a 422 that names its field.
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from materials.domain.identifiers import normalise_isbn13
 from materials.domain.states import Audience, ItemStatus, MaterialType, ReservationState, RouteKind
@@ -139,9 +139,18 @@ class LoanOut(BaseModel):
 
 
 class ReturnIn(Strict):
+    """A return at a station (by name), or at a branch (its return machine, desk or scan station)."""
+
     barcode: Barcode
-    station: str = Field(min_length=1, max_length=40, description="the returning station (return machine, desk)")
+    station: str | None = Field(default=None, min_length=1, max_length=40, description="e.g. a return machine")
+    branch: Isil | None = Field(default=None, description="instead of a station: the branch it was returned at")
     at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _one_place(self) -> "ReturnIn":
+        if (self.station is None) == (self.branch is None):
+            raise ValueError("give either station or branch")
+        return self
 
 
 class ReturnOut(RouteOut):

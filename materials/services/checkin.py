@@ -22,6 +22,7 @@ from materials.services.lookup import UnknownBarcode
 from materials.services.routing import Route, RouteDecision, decide_route
 from materials.services.routing_places import BranchInfo, Places, StationInfo, station_named
 from materials.services.routing_rules import claim_display_place, claim_target_place
+from materials.services.shelf_room import note_heading
 from materials.services.tasks import close_task, open_task
 
 DEFAULT_DUPLICATE_WINDOW_SECONDS = 10.0
@@ -239,6 +240,7 @@ def _send(
     destination = places.branches[route.branch_id]
     item.status, item.status_changed_at, item.branch_id, item.location_id = ItemStatus.IN_SORTING, at, here.id, None
     item.destination_branch_id, item.destination_location_id = destination.id, route.location_id
+    note_heading(session, route.location_id)
     session.add(item)
     reservation = route.reservation
     crate_id, bin_code = None, None

@@ -1,6 +1,7 @@
-"""Loans the library system made: the copy leaves on loan, and reservations that counted on it are settled.
+"""Loans and returns the library system reports: a copy leaves on loan (reservations that counted on it are
+settled), or comes back at a branch whose station the check-in runs at.
 
-One unit of work that commits; the loan event names the actor that reported it.
+`check_out` is one unit of work that commits; the loan event names the actor that reported it.
 """
 
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from materials.domain.states import ItemStatus, ReservationState
 from materials.errors import MaterialsError
-from materials.models import Loan
+from materials.models import Loan, Station
 from materials.services.catalogue import (
     ItemWithdrawn,
     cancel_open_tasks,
@@ -24,7 +25,15 @@ from materials.services.reservations import patron_for, transition
 LOAN_DAYS = 28
 
 
+# Where a return reported for a branch is checked in: its return machine, else its desk, else any scan station.
+RETURN_STATION_KINDS = ("automat", "desk", "scan")
+
+
 class AlreadyOnLoan(MaterialsError):
+    pass
+
+
+class NoReturnStation(MaterialsError):
     pass
 
 
@@ -99,3 +108,16 @@ def check_out(
     )
     session.commit()
     return Checkout(loan=loan, collected_reservation_id=reservation.id if collected and reservation else None)
+
+
+def return_station_for(session: Session, *, isil: str) -> str:
+    """The station a return at this branch is checked in at."""
+    branch = branch_by_isil(session=session, isil=isil)
+    stations = session.exec(select(Station).where(Station.branch_id == branch.id).order_by(col(Station.name))).all()
+    for kind in RETURN_STATION_KINDS:
+        for station in stations:
+            if station.kind == kind:
+                return station.name
+    if not stations:
+        raise NoReturnStation(f"branch {branch.isil!r} ({branch.name}) has no station to check a return in at")
+    return stations[0].name

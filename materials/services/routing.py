@@ -18,6 +18,7 @@ from materials.domain.states import RouteKind
 from materials.models import Event, Item, Reservation, Title
 from materials.services import routing_rules as rules
 from materials.services.routing_places import BranchInfo, Places
+from materials.services.shelf_room import shelf_with_room
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ def decide_route(
         demand = _demand_route(session, places, item=item, title=title, origin=origin, section=section)
         if demand is not None:
             return demand
-        shelf = rules.shelf_with_room(session, places, branch_id=origin.id, section=section, shelfmark=item.shelfmark)
+        shelf = shelf_with_room(session, places, branch_id=origin.id, section=section, shelfmark=item.shelfmark)
         if shelf is not None:
             section_name = SECTION_NAMES_DA.get(section, section)
             stays = "bliver på" if origin.id == here.id else "tilbage til"
@@ -174,7 +175,7 @@ def _demand_route(
         if gap is None:
             return None
         branch = places.branches[gap.branch_id]
-        shelf = rules.shelf_with_room(session, places, branch_id=branch.id, section=section, shelfmark=item.shelfmark)
+        shelf = shelf_with_room(session, places, branch_id=branch.id, section=section, shelfmark=item.shelfmark)
         missing = max(1, round(gap.deficit))
         reason = f"{branch.name} mangler {_copies(missing)} i forhold til efterspørgslen"
         kind = RouteKind.STAY if branch.id == origin.id else RouteKind.REBALANCE
@@ -185,7 +186,7 @@ def _demand_route(
     if spread is None:
         return None
     branch = places.branches[spread.branch_id]
-    shelf = rules.shelf_with_room(session, places, branch_id=branch.id, section=section, shelfmark=item.shelfmark)
+    shelf = shelf_with_room(session, places, branch_id=branch.id, section=section, shelfmark=item.shelfmark)
     if shelf is None:
         return None
     reason = (
@@ -199,12 +200,12 @@ def _home_or_storage(session: Session, places: Places, *, item: Item, origin: Br
     home = places.branches[item.home_branch_id]
     section_name = SECTION_NAMES_DA.get(section, section)
     if not item.floating:
-        shelf = rules.shelf_with_room(session, places, branch_id=home.id, section=section, shelfmark=item.shelfmark)
+        shelf = shelf_with_room(session, places, branch_id=home.id, section=section, shelfmark=item.shelfmark)
         return Route(
             RouteKind.HOME, "home", home.id, shelf.id if shelf else None, f"Hjem til {home.name}: fast placering"
         )
     if home.id != origin.id:
-        shelf = rules.shelf_with_room(session, places, branch_id=home.id, section=section, shelfmark=item.shelfmark)
+        shelf = shelf_with_room(session, places, branch_id=home.id, section=section, shelfmark=item.shelfmark)
         if shelf is not None:
             reason = f"Hjem til {home.name}: {origin.name} har ikke plads i {section_name}"
             return Route(RouteKind.HOME, "home", home.id, shelf.id, reason)

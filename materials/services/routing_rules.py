@@ -10,10 +10,9 @@ from datetime import date, timedelta
 from sqlalchemy import func, select, text, update
 from sqlmodel import Session, col
 
-from materials.domain.sections import shelfmark_key
 from materials.domain.states import ItemStatus
 from materials.models import Display, DisplayWant, Item, Reservation, Target
-from materials.services.routing_places import PlaceInfo, Places
+from materials.services.routing_places import Places
 
 # A display starting within this many days may already collect copies.
 DISPLAY_LEAD_DAYS = 14
@@ -137,51 +136,6 @@ def count_float(session: Session, places: Places, *, title_id: int, item_id: int
     return None
 
 
-def _covers(place: PlaceInfo, shelfmark: str) -> bool:
-    """Whether the shelf's range of shelf marks takes this one ('sk Hans' up to 'sk Hans…' inclusive)."""
-    if not place.shelfmark_from and not place.shelfmark_to:
-        return False
-    key = shelfmark_key(shelfmark)
-    if place.shelfmark_from and key < shelfmark_key(place.shelfmark_from):
-        return False
-    if place.shelfmark_to:
-        high = shelfmark_key(place.shelfmark_to)
-        return key <= high or (key[:2] == high[:2] and key[2].startswith(high[2]))
-    return True
-
-
-def shelf_with_room(
-    session: Session, places: Places, *, branch_id: int, section: str, shelfmark: str
-) -> PlaceInfo | None:
-    """The shelf of this section at the branch that takes the copy, or None when the section is full.
-
-    Counts only the section's own locations (copies standing there plus copies heading there), never a whole
-    branch; a shelf with capacity 0 has no limit set and always has room.
-    """
-    shelves = places.shelves.get((branch_id, section), [])
-    if not shelves:
-        return None
-    ids = ", ".join(str(s.id) for s in shelves)
-    # One round trip, both halves answered from the (location, status) indexes; the ids are integers we hold.
-    counts = text(
-        f"SELECT location_id AS loc, count(*) AS n FROM item WHERE location_id IN ({ids}) AND status = 'on_shelf' "
-        f"GROUP BY location_id UNION ALL SELECT destination_location_id, count(*) FROM item "
-        f"WHERE destination_location_id IN ({ids}) AND status IN ('in_sorting', 'in_transit') "
-        f"GROUP BY destination_location_id"
-    )
-    used: dict[int, int] = {}
-    for loc, n in session.execute(counts):
-        used[loc] = used.get(loc, 0) + int(n)
-    free = {s.id: (None if s.capacity <= 0 else s.capacity - used.get(s.id, 0)) for s in shelves}
-    open_shelves = [s for s in shelves if free[s.id] is None or (free[s.id] or 0) > 0]
-    if not open_shelves:
-        return None
-    covering = [s for s in open_shelves if _covers(s, shelfmark)]
-    if covering:
-        return covering[0]
-    return max(open_shelves, key=lambda s: float("inf") if free[s.id] is None else float(free[s.id] or 0))
-
-
 __all__ = [
     "CountFloat",
     "DisplayPlace",
@@ -191,6 +145,5 @@ __all__ = [
     "count_float",
     "display_wanting",
     "held_reservation",
-    "shelf_with_room",
     "target_gap",
 ]

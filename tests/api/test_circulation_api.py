@@ -184,3 +184,23 @@ def test_a_second_return_of_a_copy_inside_the_scan_window_is_the_same_check_in(s
     assert api.write("post", "/v1/returns", body, key="key-3").json() == repeat.json()  # and its own key replays
     with api.session() as session:
         assert len(session.exec(select(Event).where(Event.kind == "checkin")).all()) == 1
+
+
+def test_a_return_reported_for_a_branch_is_checked_in_at_its_return_machine(sqlite_api: Api) -> None:
+    api = sqlite_api
+    api.write("post", "/v1/loans", LOAN)
+    response = api.write("post", "/v1/returns", {"barcode": "VALBY-ON-SHELF", "branch": "DK-710115"})
+    assert response.status_code == 200, response.text
+    with api.session() as session:
+        assert session.exec(select(Event).where(Event.kind == "checkin")).one().station == "automat-710115"
+
+
+def test_a_return_needs_exactly_one_of_station_and_branch(sqlite_api: Api) -> None:
+    both = {"barcode": "VALBY-ON-SHELF", "branch": "DK-710115", "station": "automat-710115"}
+    for body in (both, {"barcode": "VALBY-ON-SHELF"}):
+        response = sqlite_api.write("post", "/v1/returns", body)
+        assert response.status_code == 422
+        assert "either station or branch" in response.text
+    unknown = sqlite_api.write("post", "/v1/returns", {"barcode": "VALBY-ON-SHELF", "branch": "DK-799999"})
+    assert unknown.status_code == 404
+    assert "DK-799999" in unknown.json()["detail"]

@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import Engine
 
 from materials.db import get_engine
+from materials.demo import seed as seed_module
+from materials.demo.build import DEFAULT_TODAY, SCALES, Library, build_library
 from materials.demo.seed import seed_demo
 
 SEED = 2026
@@ -39,3 +41,16 @@ def small_read(seeded_small: Path) -> Iterator[Engine]:
     engine = get_engine(f"sqlite:///{seeded_small}")
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def small_library() -> Library:
+    """The small library built once in memory (seed 2026, patron key "test")."""
+    return build_library(SCALES["small"], seed=SEED, today=DEFAULT_TODAY, patron_key="test")
+
+
+@pytest.fixture
+def prebuilt(small_library: Library, monkeypatch: pytest.MonkeyPatch) -> Library:
+    """Seeding loads the prebuilt library instead of building one: for tests about loading, not building."""
+    monkeypatch.setattr(seed_module, "build_library", lambda *args, **kwargs: small_library)
+    return small_library

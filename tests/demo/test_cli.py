@@ -27,3 +27,9 @@ def test_an_unknown_scale_is_refused_with_its_name(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["--db", f"sqlite:///{tmp_path / 'x.db'}", "seed", "--scale", "galaxy"])
     assert result.exit_code == 1
     assert "galaxy" in result.stderr
+
+
+def test_a_malformed_today_is_refused_with_its_value(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["--db", f"sqlite:///{tmp_path / 'x.db'}", "seed", "--today", "23-11-2026"])
+    assert result.exit_code == 1
+    assert "23-11-2026" in result.stderr

@@ -5,6 +5,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from materials.demo import bulk
+from materials.demo.build import Library
 from materials.demo.seed import seed_demo
 from materials.errors import DatabaseNotEmpty
 from materials.models import Branch, Event, Item, Loan, Title
@@ -23,7 +24,7 @@ def _seed(engine: Engine, **kwargs: object) -> None:
     seed_demo(engine, **options)  # type: ignore[arg-type]
 
 
-def test_refuses_a_database_that_already_holds_a_library(engine: Engine) -> None:
+def test_refuses_a_database_that_already_holds_a_library(engine: Engine, prebuilt: Library) -> None:
     with Session(engine) as session:
         session.add(Branch(isil="DK-710100", name="ALREADY-HERE"))
         session.commit()
@@ -33,7 +34,9 @@ def test_refuses_a_database_that_already_holds_a_library(engine: Engine) -> None
         assert [b.name for b in session.exec(select(Branch)).all()] == ["ALREADY-HERE"]
 
 
-def test_a_failed_seed_leaves_an_empty_database_empty(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_seed_leaves_an_empty_database_empty(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, prebuilt: Library
+) -> None:
     before = _counts(engine)
     real_write = bulk.BulkWriter.write
 
@@ -48,16 +51,20 @@ def test_a_failed_seed_leaves_an_empty_database_empty(engine: Engine, monkeypatc
     assert _counts(engine) == before
 
 
-def test_a_failed_forced_seed_keeps_the_old_library(small_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    before = _counts(small_engine)
+def test_a_failed_forced_seed_keeps_the_old_library(
+    small_engine: Engine, monkeypatch: pytest.MonkeyPatch, prebuilt: Library
+) -> None:
     with Session(small_engine) as session:
-        first_barcode = session.get(Item, 1).barcode  # type: ignore[union-attr]
+        session.add(Title(title="MARKER-FROM-BEFORE-THE-FAILED-SEED", faust="99999998"))
+        session.commit()
+    before = _counts(small_engine)
     monkeypatch.setattr(bulk.BulkWriter, "reset_sequences", lambda self: (_ for _ in ()).throw(OSError("boom")))
     with pytest.raises(OSError, match="boom"):
-        _seed(small_engine, force=True, seed=99)
+        _seed(small_engine, force=True)
     assert _counts(small_engine) == before
     with Session(small_engine) as session:
-        assert session.get(Item, 1).barcode == first_barcode  # type: ignore[union-attr]
+        marker = session.exec(select(Title).where(Title.title == "MARKER-FROM-BEFORE-THE-FAILED-SEED")).one()
+        assert marker.faust == "99999998"
         # The event log's append-only triggers were restored by the rollback.
         with pytest.raises(Exception, match="append-only"):
             session.delete(session.exec(select(Event)).first())
@@ -67,7 +74,7 @@ def test_a_failed_forced_seed_keeps_the_old_library(small_engine: Engine, monkey
 def test_force_replaces_the_library_and_keeps_the_event_log_append_only(small_engine: Engine) -> None:
     with Session(small_engine) as session:
         old_barcode = session.get(Item, 1).barcode  # type: ignore[union-attr]
-    _seed(small_engine, force=True, seed=99)
+    _seed(small_engine, force=True, seed=99)  # a real build: another seed, other barcodes
     counts = _counts(small_engine)
     assert counts["branches"] == 22 and counts["events"] == 1
     with Session(small_engine) as session:
@@ -78,7 +85,7 @@ def test_force_replaces_the_library_and_keeps_the_event_log_append_only(small_en
 
 
 @pytest.mark.slow
-def test_bulk_rows_read_back_through_sqlmodel_and_ids_continue(engine: Engine) -> None:
+def test_bulk_rows_read_back_through_sqlmodel_and_ids_continue(engine: Engine, prebuilt: Library) -> None:
     _seed(engine)
     items = _counts(engine)["items"]
     with Session(engine) as session:

@@ -73,7 +73,9 @@ def test_skip_invalid_imports_the_good_rows_and_writes_the_rejected_ones_to_a_re
 def test_a_return_closes_the_open_loan_of_the_copy(library, tmp_path):
     loans = write(tmp_path, "loans.csv", "item_barcode,branch,loaned_at\n3000000001,DK-710118,2026-11-02T10:00:00Z\n")
     import_file(library, "loans", loans, now=NOW)
-    returns = write(tmp_path, "returns.csv", "item_barcode,branch,returned_at\n3000000001,DK-710118,2026-11-09T10:00:00Z\n")
+    returns = write(
+        tmp_path, "returns.csv", "item_barcode,branch,returned_at\n3000000001,DK-710118,2026-11-09T10:00:00Z\n"
+    )
     import_file(library, "returns", returns, now=NOW)
     loan = library.exec(select(Loan)).one()
     library.refresh(loan)

@@ -7,7 +7,8 @@ from polars.testing import assert_frame_equal
 from sqlmodel import Session, select
 
 from logistics.planning.plan import run_plan
-from logistics.planning.targets import fit_to_capacity, held_copies
+from logistics.planning.snapshot import IN_TRANSIT, ON_DISPLAY, ON_SHELF
+from logistics.planning.targets import fit_to_capacity, held_copies, target_changes
 from materials.domain.states import ItemStatus
 from materials.models import Forecast, ModelRun, Target
 from tests.factories import T0, make_item, make_past_loans, make_small_city, make_title
@@ -61,10 +62,9 @@ def test_held_counts_shelf_display_and_copies_heading_there() -> None:
         {
             "item_id": [1, 2, 3, 4],
             "title_id": [1, 1, 1, 1],
-            "branch_id": [7, 7, 8, 8],
-            "status": ["on_shelf", "on_display", "in_transit", "on_shelf"],
-            "destination_branch_id": [0, 0, 7, 0],
-            "last_activity": ["", "", "", ""],
+            "branch_id": [7, 7, 7, 8],  # the copy in transit counts where it is heading
+            "state": [ON_SHELF, ON_DISPLAY, IN_TRANSIT, ON_SHELF],
+            "idle": [True, True, True, True],
         }
     )
     moving = pl.LazyFrame({"item_id": [4], "to_branch_id": [9]})
@@ -122,3 +122,15 @@ def test_copies_on_loan_or_in_the_sorting_room_count_for_no_branch(session: Sess
     run_plan(session, at=AT)
 
     assert _targets(session) == {}
+
+
+def test_only_changed_targets_are_rewritten() -> None:
+    existing = pl.LazyFrame({"id": [1, 2, 3], "title_id": [1, 1, 2], "branch_id": [7, 8, 7], "target": [2, 1, 1],
+                             "held": [1, 1, 1], "demand": [1.5, 0.4, 0.3]})  # fmt: skip
+    fresh = pl.LazyFrame({"title_id": [1, 1, 3], "branch_id": [7, 8, 7], "target": [2, 2, 1], "held": [1, 1, 0],
+                          "deficit": [1.0, 1.0, 1.0], "demand": [1.5, 0.9, 0.2]})  # fmt: skip
+
+    stale, new = target_changes(existing, fresh)
+
+    assert sorted(stale.collect()["id"].to_list()) == [2, 3]  # changed, gone
+    assert new.sort("title_id", "branch_id").collect()[["title_id", "branch_id"]].rows() == [(1, 8), (3, 7)]

@@ -2,14 +2,15 @@
 
 from datetime import timedelta
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from materials.domain.states import ItemStatus, RouteKind
-from materials.models import Target
+from materials.models import Item, Target
 from materials.services.checkin import check_in
 from materials.services.routing import RouteDecision
 from materials.services.routing_places import places_for
-from materials.services.routing_rules import shelf_with_room
+from materials.services.shelf_room import EXACT_BELOW, copies_at, forget_fill, shelf_with_room
 from tests.factories import (
     T0,
     make_item,
@@ -149,3 +150,27 @@ def test_copies_in_transit_count_where_they_are_heading(session: Session) -> Non
     decision = check_in(session, "SECOND-AT-SUNDBY", "automat-710112", NOV_10)
 
     assert decision.destination == "DK-710109"  # Østerbro has none; Valby has two on the way
+
+
+def test_a_large_sections_count_is_remembered_and_grows_with_the_copies_this_station_sends(session: Session) -> None:
+    city = make_small_city(session, shelf_capacity=EXACT_BELOW + 2)
+    title = make_title(session)
+    shelf = city.shelves["Sundby"]
+    session.execute(
+        insert(Item),
+        [
+            {"barcode": f"FILLS-SUNDBY-{n}", "title_id": title.id, "home_branch_id": city.sundby.id,
+             "branch_id": city.sundby.id, "location_id": shelf.id, "status": ItemStatus.ON_SHELF}
+            for n in range(EXACT_BELOW)
+        ],
+    )  # fmt: skip
+    session.commit()
+    make_target(session, title, city.sundby, target=EXACT_BELOW, held=EXACT_BELOW)
+    for n in range(3):
+        make_loan(session, make_item(session, title, city.sundby, f"RETURN-{n}", home=city.osterbro), city.sundby)
+    forget_fill(session)
+
+    kinds = [check_in(session, f"RETURN-{n}", "automat-710112", NOV_10).kind for n in range(3)]
+
+    assert kinds == [RouteKind.STAY, RouteKind.STAY, RouteKind.HOME]  # 500 + 2 = full, counted once
+    assert copies_at(session, [shelf.id or 0]) == {shelf.id: EXACT_BELOW + 2}

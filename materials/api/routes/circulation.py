@@ -8,7 +8,7 @@ from materials.api.routes import WRITE_ERRORS
 from materials.api.schemas import LoanIn, LoanOut, ReturnIn, ReturnOut
 from materials.api.views import isil_of, return_view
 from materials.services.checkin import check_in
-from materials.services.checkout import check_out
+from materials.services.checkout import check_out, return_station_for
 from materials.services.lookup import require_item, station_by_name
 
 router = APIRouter(prefix="/v1", tags=["circulation"])
@@ -44,15 +44,16 @@ def post_loan(body: LoanIn, write: Write = Depends(writer("circulation"))) -> JS
 
 @router.post("/returns", response_model=ReturnOut, responses=WRITE_ERRORS)
 def post_return(body: ReturnIn, write: Write = Depends(writer("circulation"))) -> JSONResponse:
-    """A return at a station: the loan is closed and the routing decision (where the copy goes, and why) given."""
+    """A return at a station or a branch: the loan is closed, and the answer is where the copy goes now and why."""
 
     def work() -> tuple[int, ReturnOut]:
-        # Checked first: through the API an unknown barcode or station is an error that changes nothing.
-        station_by_name(session=write.session, name=body.station)
+        # Checked first: through the API an unknown barcode, station or branch is an error that changes nothing.
+        if body.station is not None:
+            station = station_by_name(session=write.session, name=body.station).name
+        else:
+            station = return_station_for(write.session, isil=body.branch or "")
         require_item(session=write.session, barcode=body.barcode)
-        decision = check_in(
-            write.session, body.barcode, body.station, body.at or write.context.now(), actor=write.actor
-        )
+        decision = check_in(write.session, body.barcode, station, body.at or write.context.now(), actor=write.actor)
         return 200, return_view(decision)
 
     return write.run(body, work)
