@@ -11,6 +11,7 @@ Target table is replaced, the open suggestions are replaced).
 
 import argparse
 import json
+import os
 import resource
 import time
 from typing import Any
@@ -39,12 +40,17 @@ def main() -> None:
     parser.add_argument("--db", required=True, help="database URL holding the city demo")
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--fresh", action="store_true", help="empty the Target table first (the first night's plan)")
+    parser.add_argument("--weeding", action="store_true", help="also time the weeding list")
     args = parser.parse_args()
     engine = get_engine(args.db)
     config = PlanningConfig()
     report: dict[str, Any] = {"db": engine.url.render_as_string(hide_password=True), "runs": []}
     with Session(engine, expire_on_commit=False) as session:
         report["library"] = library_size(session)
+        if args.fresh:
+            session.execute(text("DELETE FROM target"))
+            session.execute(text("DELETE FROM movesuggestion WHERE state = 'suggested'"))
         session.commit()
         for _ in range(args.runs):
             started = time.perf_counter()
@@ -54,6 +60,8 @@ def main() -> None:
                 {
                     "seconds": round(wall, 2),
                     "stages": result.seconds,
+                    "cpu": result.cpu_seconds,
+                    "rows_written": result.targets.rows_written,
                     "demand": result.demand_source,
                     "targets": result.targets.rows,
                     "copies_wanted": result.targets.copies_wanted,
@@ -62,21 +70,28 @@ def main() -> None:
                     "moves": result.moves,
                 }
             )
-        started = time.perf_counter()
-        weeding = weeding_candidates(session, config=config, at=SystemClock().now(), limit=500)
-        report["weeding"] = {"seconds": round(time.perf_counter() - started, 2), "candidates": len(weeding)}
+        if args.weeding:
+            started, cpu = time.perf_counter(), time.process_time()
+            weeding = weeding_candidates(session, config=config, at=SystemClock().now(), limit=500)
+            report["weeding"] = {"seconds": round(time.perf_counter() - started, 2), "cpu": round(time.process_time() - cpu, 2),
+                                 "candidates": len(weeding)}  # fmt: skip
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    report["load_average"] = [round(x, 1) for x in os.getloadavg()]
     report["within_target"] = all(run["seconds"] <= TARGET_SECONDS for run in report["runs"])
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return
     print(f"library: {report['library']}")
     for n, run in enumerate(report["runs"], start=1):
-        stages = ", ".join(f"{k} {v:.1f} s" for k, v in run["stages"].items())
-        print(f"plan run {n}: {run['seconds']:.1f} s ({stages}); demand from {run['demand']}; "
-              f"{run['targets']:,} targets, {run['short']:,} copies short, {run['moves']:,} moves")  # fmt: skip
-    print(f"weeding: {report['weeding']['seconds']:.1f} s, {report['weeding']['candidates']} candidates (limit 500)")
-    print(f"peak RSS {report['peak_rss_mb']} MB; within {TARGET_SECONDS:.0f} s: {report['within_target']}")
+        stages = ", ".join(f"{k} {v:.1f}/{run['cpu'][k]:.1f}" for k, v in run["stages"].items())
+        print(f"plan run {n}: {run['seconds']:.1f} s wall (stages wall/cpu s: {stages}); demand from {run['demand']}; "
+              f"{run['targets']:,} targets ({run['rows_written']:,} written), {run['short']:,} copies short, "
+              f"{run['moves']:,} moves")  # fmt: skip
+    if "weeding" in report:
+        w = report["weeding"]
+        print(f"weeding: {w['seconds']:.1f} s wall, {w['cpu']:.1f} s cpu, {w['candidates']} candidates (limit 500)")
+    print(f"peak RSS {report['peak_rss_mb']} MB; load average {report['load_average']} on {os.cpu_count()} cores; "
+          f"within {TARGET_SECONDS:.0f} s: {report['within_target']}")  # fmt: skip
 
 
 if __name__ == "__main__":

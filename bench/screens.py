@@ -129,6 +129,7 @@ def main() -> None:
         default=0,
         help="Append this many check-in/task events over the last week (on a copy: they stay).",
     )
+    parser.add_argument("--pages", default=",".join(p for p, _, _ in PAGES), help="Comma-separated pages to time.")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     os.environ["MATERIALS_DATABASE_URL"] = args.db
@@ -140,7 +141,8 @@ def main() -> None:
         scans = barcodes_on_loan(session, args.runs)
         stations = set(session.execute(select(Station.name)).scalars())
     try:
-        results = [bench_page(n, r, s if s is None or s in stations else None, args.runs, scans) for n, r, s in PAGES]
+        chosen = [(n, r, s) for n, r, s in PAGES if n in args.pages.split(",")]
+        results = [bench_page(n, r, s if s is None or s in stations else None, args.runs, scans) for n, r, s in chosen]
     finally:
         if added and not args.keep_tasks:
             with Session(engine) as session:

@@ -9,7 +9,9 @@ for little change in the scores). Evaluated rows are the panel's rows at each or
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 import polars as pl
+from scipy.stats import poisson
 
 from logistics.metrics import report
 from logistics.model import HORIZONS, DemandModel, predict, train
@@ -30,6 +32,11 @@ def baselines(rows: pl.DataFrame, horizon: int) -> pl.DataFrame:
         (pl.col("loans_4w") / 4).cast(pl.Float64).alias("moving_average"),
         pl.col("loans").cast(pl.Float64).alias("last_value"),
     )
+
+
+def poisson_median(mean: np.ndarray) -> np.ndarray:
+    """The median of a Poisson distribution with each mean (0 below ln 2)."""
+    return np.asarray(poisson.ppf(0.5, np.clip(mean, 1e-9, None)), dtype=float)
 
 
 def forecasts(model: DemandModel, panel: pl.LazyFrame, at: list[date]) -> pl.DataFrame:
@@ -56,7 +63,8 @@ def forecasts(model: DemandModel, panel: pl.LazyFrame, at: list[date]) -> pl.Dat
             )
         )
     return pl.concat(parts).with_columns(
-        ((pl.col("popularity_log").rank("min") - 1) * 10 // pl.len()).cast(pl.Int8).alias("popularity_decile")
+        pl.Series("model_median", poisson_median(pl.concat(parts)["model"].to_numpy())),
+        ((pl.col("popularity_log").rank("min") - 1) * 10 // pl.len()).cast(pl.Int8).alias("popularity_decile"),
     )
 
 

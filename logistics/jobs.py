@@ -1,8 +1,8 @@
 """Training in the background, for screens that must not block while a model trains.
 
-    job = start_training(engine, artifacts_dir=settings.artifacts_dir)
-    st.session_state["training"] = job          # and on each rerun:
-    st.progress(job.progress, text=job.step)     # job.done, job.run, job.error
+job = start_training(engine, artifacts_dir=settings.artifacts_dir)
+st.session_state["training"] = job          # and on each rerun:
+st.progress(job.progress, text=job.step)     # job.done, job.run, job.error
 """
 
 import threading

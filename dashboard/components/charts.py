@@ -1,7 +1,8 @@
 """Altair charts the screens draw (data in, chart out; no figures computed here).
 
 Building an Altair chart validates it against the Vega-Lite schema, which costs tens of milliseconds per chart;
-the specs are therefore built once per data and kept (st.cache_data), and drawn with st.vega_lite_chart.
+the specs are therefore built once per data and kept (st.cache_data), and drawn with st.vega_lite_chart. The data
+is named by `ident` (what it was read with) rather than hashed, which would cost as much again.
 """
 
 from collections.abc import Sequence
@@ -12,7 +13,7 @@ import polars as pl
 import streamlit as st
 
 Rows = list[dict[str, Any]]
-TTL = 600
+TTL = 60  # as the data it draws (dashboard.components.manager_data)
 
 
 def rows_of(data: pl.DataFrame) -> Rows:
@@ -20,8 +21,8 @@ def rows_of(data: pl.DataFrame) -> Rows:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
-def _bars(rows: Rows, x: str, y: str, colour: str | None, x_type: str) -> dict[str, Any]:
-    data = pl.DataFrame(rows, infer_schema_length=None)
+def _bars(ident: tuple[Any, ...], _rows: Rows, x: str, y: str, colour: str | None, x_type: str) -> dict[str, Any]:
+    data = pl.DataFrame(_rows, infer_schema_length=None)
     encoding: dict[str, Any] = {
         "x": alt.X(f"{x}:{x_type}", title=x, sort=None),
         "y": alt.Y(f"{y}:Q", title=y),
@@ -29,16 +30,22 @@ def _bars(rows: Rows, x: str, y: str, colour: str | None, x_type: str) -> dict[s
     }
     if colour:
         encoding["color"] = alt.Color(f"{colour}:N", title=colour)
-    return alt.Chart(data).mark_bar().encode(**encoding).properties(height=320).to_dict()
+    with alt.data_transformers.disable_max_rows():  # hours × stations over a month can pass Altair's 5,000
+        return alt.Chart(data).mark_bar().encode(**encoding).properties(height=320).to_dict()
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=100)
-def _histogram(values: Sequence[float], title: str, max_bins: int) -> dict[str, Any]:
-    data = pl.DataFrame({title: list(values)})
+def _histogram(ident: tuple[Any, ...], _rows: Rows) -> dict[str, Any]:
+    data = pl.DataFrame(_rows, infer_schema_length=None)
     chart = (
         alt.Chart(data)
         .mark_bar()
-        .encode(alt.X(f"{title}:Q", bin=alt.Bin(maxbins=max_bins), title=title), alt.Y("count():Q", title="Antal"))
+        .encode(
+            alt.X("low:Q", bin="binned", title="Timer"),
+            alt.X2("high:Q"),
+            alt.Y("count:Q", title="Antal"),
+            tooltip=["low", "high", "count"],
+        )
     )
     return chart.properties(height=320).to_dict()
 
@@ -64,12 +71,24 @@ def _baseline(current: float, baseline: float, target: float) -> dict[str, Any]:
     return chart.properties(height=160).to_dict()
 
 
-def bars(data: pl.DataFrame, x: str, y: str, *, key: str, colour: str | None = None, x_type: str = "N") -> None:
-    st.vega_lite_chart(_bars(rows_of(data), x, y, colour, x_type), key=key)
+def bars(
+    data: pl.DataFrame,
+    x: str,
+    y: str,
+    *,
+    key: str,
+    ident: tuple[Any, ...],
+    colour: str | None = None,
+    x_type: str = "N",
+) -> None:
+    """A bar chart; `ident` names the data (the arguments it was read with), so the data itself is not hashed."""
+    st.vega_lite_chart(_bars((key, *ident), rows_of(data), x, y, colour, x_type), key=key)
 
 
-def histogram(values: list[float], *, title: str, key: str, max_bins: int = 30) -> None:
-    st.vega_lite_chart(_histogram(tuple(values), title, max_bins), key=key)
+def histogram(buckets: Sequence[Any], *, key: str, ident: tuple[Any, ...]) -> None:
+    """A distribution already counted into buckets (objects with low, high and count)."""
+    rows = [{"low": b.low, "high": b.high, "count": b.count} for b in buckets]
+    st.vega_lite_chart(_histogram((key, *ident), rows), key=key)
 
 
 def against_baseline(current: float, baseline: float, target: float, *, key: str) -> None:

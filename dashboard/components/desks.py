@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard.components.context import DATABASE_DOWN, ScreenUser, database_down, reader, settings
 from materials.models import Branch
 from materials.services.lookup import require_branch, station_by_name
-from materials.services.reports import station_names
+from materials.services.overview import station_names
 
 
 def choose_station(user: ScreenUser, *, kind: str | None, key: str, label: str = "Station") -> str | None:

@@ -36,9 +36,11 @@ def backlog(url: str) -> list[reports.Backlog]:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def lead_times(url: str, start: datetime, end: datetime) -> list[float]:
+def lead_times(url: str, start: datetime, end: datetime) -> tuple[list[reports.Bucket], reports.Spread | None]:
+    """The distribution of placed → ready in hours (bucketed: a month of the city is 100,000 reservations)."""
     with reader() as session:
-        return reports.reservation_lead_times(session, start=start, end=end)
+        hours = reports.reservation_lead_times(session, start=start, end=end)
+    return reports.distribution(hours), reports.lead_time_summary(hours)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from dashboard.components.context import reader
 from dashboard.components.wiring import service
-from materials.services.reports import BranchBalance, branch_balance, open_displays
+from materials.services.overview import BranchBalance, branch_balance, open_displays
 
 __all__ = ["open_displays"]
 _MOVES = "logistics.planning.move_decisions"

@@ -9,7 +9,7 @@ from dashboard.components.context import DATABASE_DOWN, database_down, now, read
 from dashboard.components.desks import choose_station
 from dashboard.components.tables import table
 from dashboard.components.wiring import services
-from materials.services.reports import branch_names
+from materials.services.overview import branch_names
 
 LABELS = {"code": "Kasse", "from": "Fra", "to": "Til", "items": "Antal", "capacity": "Plads", "fill": "Fyldt"}
 STUCK_LABELS = {"barcode": "Stregkode", "title": "Titel", "destination": "Til", "crate": "Kasse", "days": "Dage"}

@@ -10,7 +10,7 @@ from dashboard.components.actions import run_action, show_outcome
 from dashboard.components.charts import bars
 from dashboard.components.context import DATABASE_DOWN, database_down, reader, require_page, settings
 from dashboard.components.tables import table
-from materials.services.reports import lending_branches
+from materials.services.overview import lending_branches
 
 RUNS = {"version": "Version", "created_at": "Trænet", "data_to": "Data til", "model_mae": "MAE model",
         "model_mase": "MASE", "duration_s": "Sekunder", "promoted": "I brug"}  # fmt: skip
@@ -85,7 +85,7 @@ try:
     chosen = runs.filter(pl.col("version") == version)
     maes = [c for c in chosen.columns if c.endswith("_mae") and chosen[c][0] is not None]
     scores = pl.DataFrame({"Metode": [c.removesuffix("_mae") for c in maes], "MAE": [chosen[c][0] for c in maes]})
-    bars(scores, "Metode", "MAE", key="data_baselines_chart")
+    bars(scores, "Metode", "MAE", key="data_baselines_chart", ident=(url, version))
 
     backtest, importance, forecast = st.tabs(["Backtest pr. udsnit", "Vigtigste variable", "Prognose mod faktisk"])
     with backtest:
@@ -95,12 +95,12 @@ try:
         per_slice = data.slices(url, dimension, version)
         if per_slice.height:
             by_slice = per_slice.with_columns(pl.col(dimension).cast(pl.String))
-            bars(by_slice, dimension, "mae", colour="method", key="data_slice_chart")
+            bars(by_slice, dimension, "mae", colour="method", key="data_slice_chart", ident=(url, version, dimension))
         table(per_slice, key="data_slices", file_name=f"backtest-{dimension}.csv")
     with importance:
         imp = data.importances(url, version)
         if imp.height:
-            bars(imp.head(20), "feature", "importance", key="data_importance_chart")
+            bars(imp.head(20), "feature", "importance", key="data_importance_chart", ident=(url, version))
         table(imp, key="data_importances", file_name="vigtighed.csv")
     with forecast:
         with reader() as session:

@@ -31,7 +31,7 @@ try:
         by = st.segmented_control("Opdel", list(BY), format_func=lambda k: BY[k], default="day", key="mgr_by") or "day"
         rows = frame(data.throughput(url, start, end, by), {by: BY[by], "what": "Hvad", "count": "Antal"})
         if rows.height:
-            bars(rows, BY[by], "Antal", colour="Hvad", x_type="T" if by == "hour" else "N", key="mgr_throughput_chart")  # fmt: skip
+            bars(rows, BY[by], "Antal", colour="Hvad", x_type="T" if by == "hour" else "N", key="mgr_throughput_chart", ident=(url, start, end, by))  # fmt: skip
         else:
             st.info("Ingen scanninger eller afsluttede opgaver i perioden. Vælg en anden periode.")
         table(rows, key="mgr_throughput", file_name=f"gennemstroemning-{by}.csv")
@@ -39,14 +39,22 @@ try:
         backlog = data.backlog(url)
         ages = frame([{"Opgave": b.kind, "Alder": age, "Antal": n} for b in backlog for age, n in b.by_age.items()])
         if ages.height:
-            bars(ages, "Opgave", "Antal", colour="Alder", key="mgr_backlog_chart")
+            bars(
+                ages,
+                "Opgave",
+                "Antal",
+                colour="Alder",
+                key="mgr_backlog_chart",
+                ident=(url, *(b.open for b in backlog)),
+            )
         table(backlog, key="mgr_backlog", labels={"kind": "Opgave", "open": "Åbne", "oldest_hours": "Ældste (t)"})
     with tabs[2]:
-        lead = data.lead_times(url, start, end)
+        buckets, lead = data.lead_times(url, start, end)
         st.subheader("Reserveringer: fra bestilt til klar på hylden")
-        if lead:
-            histogram(lead, title="Timer", key="mgr_lead_chart")
-        table([{"timer": h} for h in lead], key="mgr_lead", labels={"timer": "Timer"}, height=180)
+        if lead is not None:
+            st.caption(f"{lead.count} reserveringer · median {lead.median_h} t · 90 % inden {lead.p90_h} t")
+            histogram(buckets, key="mgr_lead_chart", ident=(url, start, end))
+        table(buckets, key="mgr_lead", labels={"low": "Fra (t)", "high": "Til (t)", "count": "Antal"}, height=180)
         st.subheader("Fra indtjekning til på hylden")
         table(data.time_to_shelf(url, start, end), key="mgr_shelf", labels=SPREAD)
         st.subheader("Transit: fra afsendt til modtaget")

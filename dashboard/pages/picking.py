@@ -10,7 +10,7 @@ from dashboard.components.desks import branch_of, choose_station
 from dashboard.components.focus import keep_focus
 from dashboard.components.tables import table
 from dashboard.components.wiring import services
-from materials.services.reports import events_since, local_midnight
+from materials.services.overview import events_since, local_midnight
 
 FIELD_LABEL = "Stregkode (pluk)"
 LABELS = {

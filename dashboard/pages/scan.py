@@ -7,7 +7,7 @@ from dashboard.components.banner import destination_banner, scan_history
 from dashboard.components.context import DATABASE_DOWN, now, reader, require_page, settings
 from dashboard.components.focus import keep_focus
 from dashboard.components.wiring import service
-from materials.services.reports import checkins_per_hour, station_names
+from materials.services.overview import checkins_per_hour, station_names
 
 FIELD_LABEL = "Stregkode"
 

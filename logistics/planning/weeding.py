@@ -13,7 +13,7 @@ import polars as pl
 from sqlmodel import Session
 
 from logistics.planning.config import PlanningConfig
-from logistics.planning.frames import read_frame, reader, sql_time, text_time
+from logistics.planning.frames import engine_of, read_frame, reader, sql_time, text_time
 from logistics.planning.move_decisions import since_text
 from logistics.planning.snapshot import load_branches, load_busy
 
@@ -72,10 +72,12 @@ def _weeding_candidates(
         "AS last_activity FROM item WHERE status = 'on_shelf'",
         {"item_id": pl.Int64, "title_id": pl.Int64, "branch_id": pl.Int64, "last_activity": pl.String},
     ).join(load_busy(session), on="item_id", how="anti")
+    # A period of years covers most of the loan log: one sequential scan beats SQLite's choice of walking the
+    # item index and looking up every loan's date (40 s of CPU against 9 on the city demo).
+    scan = "loan NOT INDEXED" if engine_of(session).dialect.name == "sqlite" else "loan"
     loans = read_frame(
         session,
-        f"SELECT item_id, COUNT(*) AS loans FROM loan WHERE loaned_at >= {sql_time(session, since)} "
-        f"GROUP BY item_id HAVING COUNT(*) >= 1",
+        f"SELECT item_id, COUNT(*) AS loans FROM {scan} WHERE loaned_at >= {sql_time(session, since)} GROUP BY item_id",
         {"item_id": pl.Int64, "loans": pl.Int64},
     )
     copies = read_frame(

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from materials.cli import app
@@ -54,6 +55,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.slow
 def test_serve_answers_a_login_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     url = prepared_database(tmp_path)
     add = ["--db", url, "sip2", "account", "add", "automat-1", "--password", "pw-1", "--location", "automat-710100"]
