@@ -7,7 +7,7 @@ same barcode is scanned again successfully, so no copy is forgotten on the table
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 import streamlit as st
@@ -22,6 +22,7 @@ HISTORY_KEY = "scan_history"
 UNRECORDED_KEY = "scan_unrecorded"
 HISTORY_LENGTH = 10
 SESSION_KEY = "scan_db_session"
+RECENT_KEY = "scan_recent_times"
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,10 @@ def on_scan(check_in: Callable[..., Any], *, station: str, actor: str) -> None:
         return
     parts_checked = bool(st.session_state.get(PARTS_KEY, False))
     line = scan(check_in, barcode, station=station, actor=actor, parts_checked=parts_checked)
+    if line.status in ("ok", "exception"):
+        recent: list[datetime] = st.session_state.setdefault(RECENT_KEY, [])
+        recent.append(line.at)
+        st.session_state[RECENT_KEY] = [at for at in recent if at > line.at - timedelta(hours=1)]
     history: list[ScanLine] = st.session_state.setdefault(HISTORY_KEY, [])
     history.insert(0, line)
     del history[HISTORY_LENGTH:]
@@ -116,3 +121,8 @@ def history() -> list[ScanLine]:
 
 def unrecorded() -> list[ScanLine]:
     return list(st.session_state.get(UNRECORDED_KEY, []))
+
+
+def scans_last_hour(at: datetime) -> int:
+    """Scans recorded from this screen in the hour before `at` (kept in the session, no query needed)."""
+    return sum(1 for t in st.session_state.get(RECENT_KEY, []) if t > at - timedelta(hours=1))

@@ -60,10 +60,10 @@ def station_screen(station: str) -> None:
     with left:
         scan_history(lines)
     with right:
-        try:
-            rate: int | str = pace(settings().database_url, station)
+        try:  # the station's count from the log (other screens too), at least what this screen scanned
+            rate: int | str = max(pace(settings().database_url, station), scanning.scans_last_hour(now()))
         except DATABASE_DOWN:
-            rate = "–"
+            rate = scanning.scans_last_hour(now())
         st.metric("Materialer i timen", rate)
         st.caption(f"Station **{station}**" + (f" · svartid {lines[0].millis:.0f} ms" if lines else ""))
 

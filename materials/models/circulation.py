@@ -46,6 +46,8 @@ class Reservation(SQLModel, table=True):
     __table_args__ = (
         Index("ix_reservation_title_state_placed", "title_id", "state", "placed_at"),
         Index("ix_reservation_pickup_state", "pickup_branch_id", "state"),
+        # A plain index too: SQLite cannot use the partial one below when the states come as bound parameters.
+        Index("ix_reservation_item", "item_id"),
         # "Which reservation does this copy serve?" with the states as parameters: SQLite cannot prove a bound
         # IN list implies the partial index below, and would scan every reservation at each check-in.
         Index("ix_reservation_item", "item_id"),

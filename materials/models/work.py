@@ -45,6 +45,8 @@ class Task(SQLModel, table=True):
 class Crate(SQLModel, table=True):
     __table_args__ = (
         Index("ix_crate_state_to", "state", "to_branch_id"),
+        # Numbering a new crate counts the crates on its leg; without this it reads every crate ever packed.
+        Index("ix_crate_leg", "from_branch_id", "to_branch_id"),
         # One open crate per leg: two stations packing for the same destination fill the same crate.
         Index(
             "uq_crate_open_leg",

@@ -54,4 +54,4 @@ def test_a_check_in_never_scans_a_big_table(sqlite_engine: Engine) -> None:
                 detail = str(row[-1])
                 if detail.startswith("SCAN ") and detail.split()[1] in BIG_TABLES:
                     scans.append((detail, statement))
-    assert scans == []
+    assert scans == [], "\n".join(f"{d}: {s}" for d, s in scans)

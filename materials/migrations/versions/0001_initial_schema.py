@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 00:21:09.880928
+Create Date: 2026-11-27 01:13:00.462220
 """
 
 from collections.abc import Sequence
@@ -158,6 +158,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('code')
     )
     with op.batch_alter_table('crate', schema=None) as batch_op:
+        batch_op.create_index('ix_crate_leg', ['from_branch_id', 'to_branch_id'], unique=False)
         batch_op.create_index('ix_crate_state_to', ['state', 'to_branch_id'], unique=False)
         batch_op.create_index('uq_crate_open_leg', ['from_branch_id', 'to_branch_id'], unique=True, sqlite_where=sa.text("state = 'open'"), postgresql_where=sa.text("state = 'open'"))
 
@@ -519,6 +520,7 @@ def downgrade() -> None:
     with op.batch_alter_table('crate', schema=None) as batch_op:
         batch_op.drop_index('uq_crate_open_leg', sqlite_where=sa.text("state = 'open'"), postgresql_where=sa.text("state = 'open'"))
         batch_op.drop_index('ix_crate_state_to')
+        batch_op.drop_index('ix_crate_leg')
 
     op.drop_table('crate')
     op.drop_table('calendarevent')
