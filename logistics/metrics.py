@@ -73,8 +73,6 @@ def top_k_precision(results: pl.DataFrame, method: str, k: int = TOP_K) -> pl.Da
 
 def method_metrics(results: pl.DataFrame) -> dict[str, dict[str, float]]:
     """Every method's point metrics and mean top-k precision across branches, on the same rows."""
-    actual = results["actual"].to_numpy()
-    naive = results["seasonal_naive"].to_numpy()
     out: dict[str, dict[str, float]] = {}
     for method in METHODS:
         result = scores(results, method)
@@ -88,7 +86,6 @@ def slice_metrics(results: pl.DataFrame, by: str) -> dict[str, dict[str, Any]]:
     """Point metrics of every method within each value of `by` (branch, audience, popularity decile)."""
     out: dict[str, dict[str, Any]] = {}
     for (value,), part in results.partition_by(by, as_dict=True, maintain_order=True).items():
-        actual, naive = part["actual"].to_numpy(), part["seasonal_naive"].to_numpy()
         entry: dict[str, Any] = {"rows": part.height}
         for method in METHODS:
             entry[method] = scores(part, method)

@@ -79,3 +79,13 @@ def test_a_person_without_a_station_picks_one(screen_db: ScreenDb, page: Callabl
 
     assert not at.exception
     assert at.selectbox(key="scan_station").value == "sortering-1"
+
+
+def test_items_per_hour_counts_the_scans_at_once(screen_db: ScreenDb, page: Callable[..., AppTest]) -> None:
+    barcodes = [reserved_elsewhere(screen_db, f"PACE-{n}") for n in range(3)]
+    at = page("scan", role=Role.STATION, station="sortering-1").run()
+
+    for barcode in barcodes:
+        scan(at, barcode)
+
+    assert at.metric[0].value == "3"
