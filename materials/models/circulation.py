@@ -48,9 +48,11 @@ class Reservation(SQLModel, table=True):
         Index("ix_reservation_pickup_state", "pickup_branch_id", "state"),
         # A plain index too: SQLite cannot use the partial one below when the states come as bound parameters.
         Index("ix_reservation_item", "item_id"),
+        Index("ix_reservation_ready_at", "ready_at"),
         # "Which reservation does this copy serve?" with the states as parameters: SQLite cannot prove a bound
         # IN list implies the partial index below, and would scan every reservation at each check-in.
         Index("ix_reservation_item", "item_id"),
+        Index("ix_reservation_ready_at", "ready_at"),
         # A copy serves at most one live reservation: a database fact, not a hope.
         Index(
             "uq_reservation_item_live",

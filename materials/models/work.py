@@ -21,6 +21,14 @@ class Task(SQLModel, table=True):
             sqlite_where=text("state = 'open'"),
             postgresql_where=text("state = 'open'"),
         ),
+        # Pick lists: open tasks of one kind at one branch.
+        Index(
+            "ix_task_open_branch_kind",
+            "branch_id",
+            "kind",
+            sqlite_where=text("state = 'open'"),
+            postgresql_where=text("state = 'open'"),
+        ),
         Index("ix_task_item_state", "item_id", "state"),
         Index("ix_task_reservation", "reservation_id"),
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 01:13:00.462220
+Create Date: 2026-11-27 01:15:36.474517
 """
 
 from collections.abc import Sequence
@@ -393,6 +393,7 @@ def upgrade() -> None:
     with op.batch_alter_table('reservation', schema=None) as batch_op:
         batch_op.create_index('ix_reservation_item', ['item_id'], unique=False)
         batch_op.create_index('ix_reservation_pickup_state', ['pickup_branch_id', 'state'], unique=False)
+        batch_op.create_index('ix_reservation_ready_at', ['ready_at'], unique=False)
         batch_op.create_index('ix_reservation_title_state_placed', ['title_id', 'state', 'placed_at'], unique=False)
         batch_op.create_index('uq_reservation_item_live', ['item_id'], unique=True, sqlite_where=sa.text("state IN ('allocated', 'in_transit', 'ready')"), postgresql_where=sa.text("state IN ('allocated', 'in_transit', 'ready')"))
 
@@ -421,6 +422,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('task', schema=None) as batch_op:
         batch_op.create_index('ix_task_item_state', ['item_id', 'state'], unique=False)
+        batch_op.create_index('ix_task_open_branch_kind', ['branch_id', 'kind'], unique=False, sqlite_where=sa.text("state = 'open'"), postgresql_where=sa.text("state = 'open'"))
         batch_op.create_index('ix_task_open_station_kind', ['station', 'kind', 'created_at'], unique=False, sqlite_where=sa.text("state = 'open'"), postgresql_where=sa.text("state = 'open'"))
         batch_op.create_index('ix_task_reservation', ['reservation_id'], unique=False)
 
@@ -457,12 +459,14 @@ def downgrade() -> None:
     with op.batch_alter_table('task', schema=None) as batch_op:
         batch_op.drop_index('ix_task_reservation')
         batch_op.drop_index('ix_task_open_station_kind', sqlite_where=sa.text("state = 'open'"), postgresql_where=sa.text("state = 'open'"))
+        batch_op.drop_index('ix_task_open_branch_kind', sqlite_where=sa.text("state = 'open'"), postgresql_where=sa.text("state = 'open'"))
         batch_op.drop_index('ix_task_item_state')
 
     op.drop_table('task')
     with op.batch_alter_table('reservation', schema=None) as batch_op:
         batch_op.drop_index('uq_reservation_item_live', sqlite_where=sa.text("state IN ('allocated', 'in_transit', 'ready')"), postgresql_where=sa.text("state IN ('allocated', 'in_transit', 'ready')"))
         batch_op.drop_index('ix_reservation_title_state_placed')
+        batch_op.drop_index('ix_reservation_ready_at')
         batch_op.drop_index('ix_reservation_pickup_state')
         batch_op.drop_index('ix_reservation_item')
 
