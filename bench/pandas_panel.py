@@ -25,7 +25,7 @@ def load(folder: str) -> dict[str, pd.DataFrame]:
 
 
 def clean_loans(loans: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    test = items.loc[items["barcode"].str.contains(r"(?i)^(test|tst)"), "id"]
+    test = items.loc[items["barcode"].str.contains(r"(?i)^(?:test|tst)"), "id"]
     loans = loans[~loans["item_id"].isin(test)].sort_values(["item_id", "loaned_at"], kind="stable")
     gap = loans.groupby("item_id")["loaned_at"].diff()
     loans = loans[gap.isna() | (gap >= pd.Timedelta(minutes=10))].copy()

@@ -17,6 +17,7 @@ from logistics.planning.displays import create_display
 from logistics.planning.events import import_events
 from logistics.planning.export import export_display
 from logistics.planning.move_decisions import accept_move, list_moves, pick_move, reject_move
+from logistics.planning.overview import list_displays
 from logistics.planning.plan import run_plan
 from logistics.planning.weeding import weeding_candidates
 from materials.cli.common import emit_json, emit_table, service_session
@@ -147,6 +148,18 @@ def displays_create(
         emit_json(display.model_dump())
     else:
         typer.echo(f"display {display.id} created: {display.name} ({display.starts_on} – {display.ends_on})")
+
+
+@displays_app.command("list")
+def displays_list(
+    ctx: typer.Context,
+    all_: bool = typer.Option(False, "--all", help="Include ended displays."),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Displays with their period, how many titles they want and how many copies are up."""
+    with service_session(ctx) as session:
+        rows = [asdict(d) for d in list_displays(session, include_ended=all_)]
+    emit_json(rows) if json_out else emit_table(rows)
 
 
 @displays_app.command("suggest")

@@ -1,12 +1,15 @@
 """A whole training run on a small synthetic library: recorded, saved, promotable."""
 
+import json
 from pathlib import Path
 
 from sqlmodel import Session, func, select
+from typer.testing import CliRunner
 
 from logistics.evaluation import importances, runs_table, slice_table, stored_report
 from logistics.registry import load_artifact, promote
 from logistics.training import STEPS, run_training
+from materials.cli import app
 from materials.db import get_engine
 from materials.models import Forecast
 from tests.logistics.conftest import FAST_PARAMS
@@ -29,4 +32,12 @@ def test_a_training_run_is_recorded_with_its_backtest_and_its_forecasts_can_be_p
         assert set(slice_table(session, "branch_id")["method"]) >= {"model", "seasonal_naive"}
         assert importances(session).height == len(run.features)
         assert runs_table(session)["promoted"].to_list() == [True]
+    url = f"sqlite:///{synthetic_db}"
+    shown = CliRunner().invoke(app, ["--db", url, "evaluate", "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert {"model", "baselines", "slices"} <= set(json.loads(shown.stdout))
+    listed = CliRunner().invoke(app, ["--db", url, "models", "list", "--json"])
+    assert json.loads(listed.stdout)[0]["version"] == run.version
+    refused = CliRunner().invoke(app, ["--db", url, "models", "rollback"])
+    assert refused.exit_code == 1 and "only model ever promoted" in refused.output
     engine.dispose()

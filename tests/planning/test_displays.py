@@ -20,8 +20,9 @@ from logistics.planning.displays import (
 from logistics.planning.export import export_display
 from logistics.planning.plan import run_plan
 from logistics.planning.weeding import weeding_candidates
-from materials.domain.states import ItemStatus, LocationKind, TaskKind, TaskState
+from materials.domain.states import ItemStatus, LocationKind, RouteKind, TaskKind, TaskState
 from materials.models import DisplayWant, Item, MoveSuggestion, Task
+from materials.services.checkin import check_in
 from materials.services.lookup import UnknownBranch
 from materials.services.shelving import shelve
 from tests.factories import (
@@ -115,6 +116,12 @@ def test_when_the_period_ends_the_copies_are_taken_down_and_rerouted(session: Se
     task = session.exec(select(Task).where(Task.item_id == copy.id, Task.state == TaskState.OPEN)).one()
     assert ended == 1 and task.kind == TaskKind.SORT and "Krimiugen" in task.reason
     assert session.exec(select(DisplayWant).where(DisplayWant.display_id == display.id)).all() == []
+
+    decision = check_in(session, copy.barcode, "automat-710115", T0 + timedelta(days=30, minutes=5))
+
+    session.expire_all()
+    assert decision.kind != RouteKind.DISPLAY and decision.destination is not None
+    assert session.get(Task, task.id).state == TaskState.DONE  # type: ignore[union-attr]
 
 
 def test_a_display_over_its_areas_capacity_is_refused_naming_the_capacity(session: Session) -> None:
