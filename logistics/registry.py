@@ -20,7 +20,9 @@ from logistics.model import DemandModel
 from materials.errors import MaterialsError, NotFound
 from materials.models import ModelRun
 
-SAFE_PREFIXES = ("sklearn.", "numpy.", "builtins.", "collections.", "scipy.")
+# What a saved model may contain. functools.partial appears in fitted histogram gradient boosting models; the
+# callable it wraps is checked by skops as a type of its own.
+SAFE_PREFIXES = ("sklearn.", "numpy.", "builtins.", "collections.", "scipy.", "functools.partial")
 
 
 class WorseThanPromoted(MaterialsError):

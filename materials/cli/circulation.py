@@ -2,7 +2,7 @@
 
 import typer
 
-from materials.cli.common import emit_json, emit_table, fail, service_session, state
+from materials.cli.common import cli_actor, emit_json, emit_table, fail, service_session, state
 from materials.clock import SystemClock, to_local
 from materials.domain.states import TaskKind
 from materials.services.checkin import barcode_error, check_in
@@ -25,7 +25,7 @@ def checkin(
     ctx: typer.Context,
     barcode: str = typer.Argument(..., help="The copy's barcode, as scanned."),
     station: str = typer.Option(..., "--station", help="The station scanning it, e.g. sortering-1."),
-    actor: str = typer.Option("", "--actor", help="Who scans."),
+    actor: str = typer.Option("", "--actor", help="Who scans (default: cli:<user>)."),
     parts_checked: bool = typer.Option(False, "--parts-checked", help="All parts of a multi-part set are there."),
     json_out: bool = typer.Option(False, "--json", help="Print the decision as JSON."),
 ) -> None:
@@ -33,7 +33,7 @@ def checkin(
     window = state(ctx).settings.duplicate_scan_seconds
     with service_session(ctx) as session:
         decision = check_in(
-            session, barcode, station, SystemClock().now(), actor=actor, parts_checked=parts_checked,
+            session, barcode, station, SystemClock().now(), actor=cli_actor(actor), parts_checked=parts_checked,
             duplicate_window_seconds=window,
         )  # fmt: skip
     if json_out:
@@ -51,12 +51,12 @@ def shelve(
     ctx: typer.Context,
     barcode: str = typer.Argument(..., help="The copy's barcode."),
     station: str = typer.Option(..., "--station", help="The station at the branch where it is shelved."),
-    actor: str = typer.Option("", "--actor", help="Who shelves."),
+    actor: str = typer.Option("", "--actor", help="Who shelves (default: cli:<user>)."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Put a copy on its shelf, display or hold shelf, closing its task."""
     with service_session(ctx) as session:
-        result = shelve_copy(session, barcode=barcode, station=station, at=SystemClock().now(), actor=actor)
+        result = shelve_copy(session, barcode=barcode, station=station, at=SystemClock().now(), actor=cli_actor(actor))
     if json_out:
         emit_json(result.as_dict())
     else:

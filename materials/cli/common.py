@@ -1,5 +1,6 @@
 """What every CLI command shares: the database from --db or the settings, output as text or JSON, errors."""
 
+import getpass
 import json
 import sys
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from materials.clock import SystemClock
 from materials.db import get_engine, schema_is_current, session_scope
 from materials.errors import MaterialsError, SchemaNotCurrent
 from materials.settings import Settings
@@ -87,3 +89,12 @@ def emit_table(rows: list[dict[str, Any]], title: str | None = None) -> None:
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row.values()))
     console.print(table)
+
+
+def now() -> datetime:
+    return SystemClock().now()
+
+
+def cli_actor(given: str = "") -> str:
+    """Who did it: the --actor given, else the operating-system user ("every write records who did it")."""
+    return given or f"cli:{getpass.getuser()}"

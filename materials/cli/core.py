@@ -48,8 +48,7 @@ def seed(
     st = state(ctx)
     migrate(st.engine)
     try:
-        seed_demo(st.engine, scale=scale, seed=seed, force=force, progress=not json_out, parquet_dir=parquet,
-                  today=end)
+        seed_demo(st.engine, scale=scale, seed=seed, force=force, progress=not json_out, parquet_dir=parquet, today=end)
     except MaterialsError as exc:
         fail(str(exc))
     with service_session(ctx) as session:

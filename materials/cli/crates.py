@@ -1,12 +1,8 @@
 """crates list|seal|dispatch|receive, bins list|set and transit stuck (registered by materials.cli.reservations)."""
 
-import getpass
-from datetime import datetime
-
 import typer
 
-from materials.cli.common import emit_json, emit_table, fail, service_session
-from materials.clock import SystemClock
+from materials.cli.common import cli_actor, emit_json, emit_table, fail, now, service_session
 from materials.domain.states import CrateState
 from materials.services.crates import list_sort_bins, seal_crate, set_sort_bin
 from materials.services.transit import dispatch_crate, list_crates, receive_crate, stuck_in_transit
@@ -22,14 +18,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(crates_app, name="crates")
     app.add_typer(bins_app, name="bins")
     app.add_typer(transit_app, name="transit")
-
-
-def now() -> datetime:
-    return SystemClock().now()
-
-
-def actor() -> str:
-    return f"cli:{getpass.getuser()}"
 
 
 @crates_app.command("list")
@@ -60,7 +48,7 @@ def crates_seal(
 ) -> None:
     """Seal an open crate for the van."""
     with service_session(ctx) as session:
-        crate = seal_crate(session, code=code, at=now(), station=station, actor=actor())
+        crate = seal_crate(session, code=code, at=now(), station=station, actor=cli_actor())
     emit_json({"code": crate.code, "state": str(crate.state)}) if json_out else typer.echo(f"{code}: forseglet")
 
 
@@ -73,7 +61,7 @@ def crates_dispatch(
 ) -> None:
     """A sealed crate leaves on the van; its copies are in transit."""
     with service_session(ctx) as session:
-        crate = dispatch_crate(session, code=code, at=now(), station=station, actor=actor())
+        crate = dispatch_crate(session, code=code, at=now(), station=station, actor=cli_actor())
     emit_json({"code": crate.code, "state": str(crate.state)}) if json_out else typer.echo(f"{code}: afsendt")
 
 
@@ -86,7 +74,7 @@ def crates_receive(
 ) -> None:
     """Unpack a crate at its destination; each copy gets its sort or shelve task."""
     with service_session(ctx) as session:
-        lines = receive_crate(session, code=code, station=station, at=now(), actor=actor())
+        lines = receive_crate(session, code=code, station=station, at=now(), actor=cli_actor())
     emit_json(lines) if json_out else emit_table(lines, title=f"Modtaget {code}")
 
 
@@ -107,7 +95,7 @@ def bins_set(
 ) -> None:
     """Map a destination to a sorter bin."""
     with service_session(ctx) as session:
-        row = set_sort_bin(session, isil=isil, code=code, at=now(), actor=actor())
+        row = set_sort_bin(session, isil=isil, code=code, at=now(), actor=cli_actor())
     emit_json({"bin": row.code, "destination": isil}) if json_out else typer.echo(f"{isil} -> {row.code}")
 
 

@@ -3,16 +3,13 @@
 The crate, bin and transit commands live in materials.cli.crates and are registered from here.
 """
 
-import getpass
-from datetime import datetime
 from typing import Any
 
 import typer
 from sqlmodel import Session
 
 from materials.cli import crates as crate_commands
-from materials.cli.common import emit_json, emit_table, fail, service_session, state
-from materials.clock import SystemClock
+from materials.cli.common import cli_actor, emit_json, emit_table, fail, now, service_session, state
 from materials.domain.states import ReservationState
 from materials.models import Branch, Item, Reservation
 from materials.services.allocation import allocate as allocate_copies
@@ -34,14 +31,6 @@ def register(app: typer.Typer) -> None:
     app.command("picklist")(picklist)
     app.command("pick")(pick)
     crate_commands.register(app)
-
-
-def now() -> datetime:
-    return SystemClock().now()
-
-
-def actor() -> str:
-    return f"cli:{getpass.getuser()}"
 
 
 def reservation_row(session: Session, reservation: Reservation) -> dict[str, Any]:
@@ -71,7 +60,7 @@ def place(
     key = state(ctx).settings.patron_key
     with service_session(ctx) as session:
         reservation = place_reservation(
-            session, title_id=title, pickup_isil=pickup, patron=patron, at=now(), patron_key=key, actor=actor()
+            session, title_id=title, pickup_isil=pickup, patron=patron, at=now(), patron_key=key, actor=cli_actor()
         )
         row = reservation_row(session, reservation)
     if json_out:
@@ -85,7 +74,7 @@ def cancel(ctx: typer.Context, reservation_id: int = typer.Argument(..., metavar
     """Cancel a reservation; a chosen shelf copy is freed, a copy on the hold shelf is routed on."""
     with service_session(ctx) as session:
         row = reservation_row(
-            session, cancel_reservation(session, reservation_id=reservation_id, at=now(), actor=actor())
+            session, cancel_reservation(session, reservation_id=reservation_id, at=now(), actor=cli_actor())
         )
     if json_out:
         emit_json(row)
@@ -123,8 +112,8 @@ def allocate(
     """Give waiting reservations a shelf copy (least transport cost per title) and open pick tasks."""
     at = now()
     with service_session(ctx) as session:
-        moved = reallocate_overdue_picks(session, at, actor=actor()) if overdue else []
-        done = [a.as_dict() for a in allocate_copies(session, at=at, actor=actor())]
+        moved = reallocate_overdue_picks(session, at, actor=cli_actor()) if overdue else []
+        done = [a.as_dict() for a in allocate_copies(session, at=at, actor=cli_actor())]
     if json_out:
         emit_json({"allocated": done, "moved": moved})
         return
@@ -156,7 +145,7 @@ def pick(
 ) -> None:
     """Confirm a pick by its barcode, or report the copy not found (another copy is then chosen)."""
     with service_session(ctx) as session:
-        result = pick_copy(session, barcode=barcode, station=station, at=now(), actor=actor(), not_found=not_found)
+        result = pick_copy(session, barcode=barcode, station=station, at=now(), actor=cli_actor(), not_found=not_found)
     if json_out:
         emit_json(result.as_dict())
     else:
@@ -167,7 +156,7 @@ def pick(
 def expire(ctx: typer.Context, json_out: bool = JSON) -> None:
     """Expire reservations past their pickup deadline and route their copies on."""
     with service_session(ctx) as session:
-        expired = expire_overdue(session, now(), actor=actor())
+        expired = expire_overdue(session, now(), actor=cli_actor())
     if json_out:
         emit_json(expired)
     else:
@@ -183,6 +172,6 @@ def collect_command(
 ) -> None:
     """The patron collects the copy: the reservation becomes a loan."""
     with service_session(ctx) as session:
-        loan = collect(session, barcode=barcode, at=now(), station=station, actor=actor())
+        loan = collect(session, barcode=barcode, at=now(), station=station, actor=cli_actor())
         row = {"barcode": barcode, "loan_id": loan.id, "due_at": loan.due_at}
     emit_json(row) if json_out else typer.echo(f"{barcode}: udlånt til {row['due_at']:%Y-%m-%d}")

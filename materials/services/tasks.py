@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from materials.domain.states import TaskKind, TaskState
 from materials.errors import MaterialsError, NotFound
@@ -96,14 +96,6 @@ def open_tasks_for_item(session: Session, item_id: int, kind: TaskKind | None = 
     if kind is not None:
         query = query.where(Task.kind == kind)
     return list(session.exec(query))
-
-
-def station_queue(session: Session, station: str, *, kind: TaskKind | None = None, limit: int = 200) -> list[Task]:
-    """Open tasks of one station, oldest first (served by the partial index ix_task_open_station_kind)."""
-    query = select(Task).where(Task.station == station, Task.state == TaskState.OPEN)
-    if kind is not None:
-        query = query.where(Task.kind == kind)
-    return list(session.exec(query.order_by(col(Task.created_at)).limit(limit)))
 
 
 @dataclass(frozen=True)
