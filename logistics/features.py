@@ -90,10 +90,12 @@ def with_title_features(panel: pl.LazyFrame, titles: pl.LazyFrame, authors: pl.L
 
 
 def with_holdings(panel: pl.LazyFrame, items: pl.LazyFrame) -> pl.LazyFrame:
-    return panel.join(holdings(items), on=["title_id", "branch_id"], how="left").with_columns(
-        pl.col("copies_held").fill_null(0.0).alias("copies_held"),
-        pl.col("copies_available").fill_null(0.0).alias("copies_available"),
-        pl.col("copies_total").fill_null(0.0).max().over("title_id").alias("copies_total"),
+    """Copies held and available at the row's branch, and the title's copies anywhere (0 where none)."""
+    copies = holdings(items)
+    return (
+        panel.join(copies.drop("copies_total"), on=["title_id", "branch_id"], how="left")
+        .join(copies.select("title_id", "copies_total").unique("title_id"), on="title_id", how="left")
+        .with_columns(pl.col(c).fill_null(0.0).alias(c) for c in ("copies_held", "copies_available", "copies_total"))
     )
 
 

@@ -119,7 +119,7 @@ def sip2_server(engine: Engine, library: Library) -> Iterator[RunningServer]:
 class RawClient:
     """A plain socket speaking frames, for what a well-behaved client library would never send."""
 
-    def __init__(self, port: int, timeout: float = 10.0) -> None:
+    def __init__(self, port: int, timeout: float = 60.0) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.pending = b""
         self.sequence = 0
@@ -183,6 +183,7 @@ def sip2_client(sip2_server: RunningServer, tmp_path: Path) -> Iterator[Any]:
     client.loglevel = "WARNING"
     client.institutionId = "DK-710190"
     client.scLocation = SORTER_STATION
+    client.socketTimeout = 60  # argon2 at login takes seconds on a loaded 2-core machine
     client.connect()
     yield client
     client.disconnect()
