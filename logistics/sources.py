@@ -7,6 +7,9 @@ Timestamps leave every loader as `Datetime("us", "UTC")`, whatever the database 
 ('YYYY-MM-DD HH:MM:SS.ffffff'), PostgreSQL a timestamp with or without time zone.
 """
 
+import multiprocessing
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -71,12 +74,35 @@ def _normalise_time(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(exprs)
 
 
+def _read_adbc(query: str, uri: str) -> pl.DataFrame:
+    return pl.read_database_uri(query, uri, engine="adbc")
+
+
+def _read_adbc_to_file(query: str, uri: str, out: str) -> None:
+    _read_adbc(query, uri).write_ipc(out)
+
+
+def _read_sqlite_apart(query: str, uri: str) -> pl.DataFrame:
+    """Read a SQLite database with ADBC in a child process.
+
+    ADBC carries its own SQLite library. Two SQLite libraries in one process do not see each other's POSIX locks,
+    so when ADBC's connection closes it may take itself for the last one, checkpoint and delete the WAL under this
+    process's own connections: committed rows vanish and the next query fails. In a child process the locks work.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        out = str(Path(folder) / "frame.arrow")
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            pool.submit(_read_adbc_to_file, query, uri, out).result()
+        return pl.read_ipc(out)
+
+
 def read_table(source: Source, table: str, columns: list[str], where: str = "") -> pl.LazyFrame:
     """One table's columns as a LazyFrame, from a database URL or a folder of Parquet/CSV files."""
     if is_database(source):
         uri = adbc_uri(str(source))
         query = _select(table, columns, where, uri.startswith("sqlite"))
-        frame = pl.read_database_uri(query, uri, engine="adbc")
+        frame = _read_sqlite_apart(query, uri) if uri.startswith("sqlite") else _read_adbc(query, uri)
         return _normalise_time(frame).lazy()
     folder = Path(source)
     names = (table, "branches" if table == "branch" else f"{table}s")
