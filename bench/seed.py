@@ -49,11 +49,21 @@ def bench(label: str, url: str, scale: str) -> dict[str, Any]:
     load_before = os.getloadavg()[0]
     wall, cpu, peak, out = run_child(["--db", url, "seed", "--scale", scale, "--json"])
     load_after = os.getloadavg()[0]
-    result = {"database": label, "scale": scale, "seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
-              "peak_mb": round(peak / 1024**2), "load_average": [round(load_before, 1), round(load_after, 1)],
-              "counts": json.loads(out), "within_limits": wall <= LIMIT_SECONDS and peak <= LIMIT_BYTES}
-    print(f"{label:<11} {wall:8.1f} s wall {cpu:8.1f} s CPU {peak / 1024**2:8.0f} MB peak  "
-          f"load {load_before:.1f}->{load_after:.1f}  {result['counts']}", flush=True)
+    result = {
+        "database": label,
+        "scale": scale,
+        "seconds": round(wall, 1),
+        "cpu_seconds": round(cpu, 1),
+        "peak_mb": round(peak / 1024**2),
+        "load_average": [round(load_before, 1), round(load_after, 1)],
+        "counts": json.loads(out),
+        "within_limits": wall <= LIMIT_SECONDS and peak <= LIMIT_BYTES,
+    }
+    print(
+        f"{label:<11} {wall:8.1f} s wall {cpu:8.1f} s CPU {peak / 1024**2:8.0f} MB peak  "
+        f"load {load_before:.1f}->{load_after:.1f}  {result['counts']}",
+        flush=True,
+    )
     return result
 
 

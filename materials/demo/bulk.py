@@ -75,14 +75,23 @@ class BulkWriter:
 
     def _secondary_indexes(self, table: str) -> list[tuple[str, str]]:
         if self.sqlite:
-            return [(str(n), str(d)) for n, d in self.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-                (table,))]
-        return [(str(n), str(d)) for n, d in self.execute(
-            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-            "JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace ns ON ns.oid = t.relnamespace "
-            "WHERE t.relname = ? AND ns.nspname = current_schema() "
-            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)", (table,))]
+            return [
+                (str(n), str(d))
+                for n, d in self.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                    (table,),
+                )
+            ]
+        return [
+            (str(n), str(d))
+            for n, d in self.execute(
+                "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+                "JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace ns ON ns.oid = t.relnamespace "
+                "WHERE t.relname = ? AND ns.nspname = current_schema() "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)",
+                (table,),
+            )
+        ]
 
     def _insert(self, table: Table, frame: pl.DataFrame) -> int:
         """Chunk by chunk, so the text form of millions of timestamps never exists all at once."""
@@ -94,8 +103,9 @@ class BulkWriter:
                 self.cursor.adbc_ingest(table.name, chunk.to_arrow(), mode="append")
             elif self.sqlite:
                 marks = ", ".join("?" * chunk.width)
-                self.cursor.executemany(f'INSERT INTO "{table.name}" ({", ".join(chunk.columns)}) VALUES ({marks})',
-                                        chunk.iter_rows())
+                self.cursor.executemany(
+                    f'INSERT INTO "{table.name}" ({", ".join(chunk.columns)}) VALUES ({marks})', chunk.iter_rows()
+                )
             else:
                 buffer = io.BytesIO()
                 chunk.write_csv(buffer, include_header=False)
@@ -113,8 +123,10 @@ class BulkWriter:
 
     def add_event(self, *, at: datetime, kind: str, payload: dict[str, Any]) -> None:
         stamp = at.strftime("%Y-%m-%d %H:%M:%S.%f") + ("" if self.sqlite else "+00")
-        self.execute('INSERT INTO "event" (at, station, actor, kind, payload) VALUES (?, ?, ?, ?, ?)',
-                     (stamp, "", "seed", kind, json.dumps(payload, default=_json_default)))
+        self.execute(
+            'INSERT INTO "event" (at, station, actor, kind, payload) VALUES (?, ?, ?, ?, ?)',
+            (stamp, "", "seed", kind, json.dumps(payload, default=_json_default)),
+        )
 
     def has_library(self) -> bool:
         for name in ("branch", "title", "item", "patron", "loan", "reservation"):

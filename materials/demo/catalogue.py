@@ -35,8 +35,9 @@ POPULARITY_POWER = 0.62
 WEIGHT_NOISE = 0.55
 
 
-def build_titles(rng: np.random.Generator, *, real: int, generated: int, start: date, days: int,
-                 new_share: float) -> pl.DataFrame:
+def build_titles(
+    rng: np.random.Generator, *, real: int, generated: int, start: date, days: int, new_share: float
+) -> pl.DataFrame:
     real_titles = read_goodbooks(GOODBOOKS_CSV, limit=real)
     fake = _generated(rng, generated, start=start, days=days, new_share=new_share)
     n_real = real_titles.height
@@ -61,8 +62,9 @@ def _sections(titles: pl.DataFrame) -> pl.DataFrame:
     """The shelf section (index into SECTIONS) of each audience × material × class combination."""
     combos = titles.select("audience", "material_type", "classification").unique()
     return combos.with_columns(
-        pl.Series("_section", [SECTIONS.index(section_for(**row)) for row in combos.iter_rows(named=True)],
-                  dtype=pl.Int8)
+        pl.Series(
+            "_section", [SECTIONS.index(section_for(**row)) for row in combos.iter_rows(named=True)], dtype=pl.Int8
+        )
     )
 
 
@@ -136,10 +138,24 @@ FICTION_SUBJECTS = {
     "music-children": ("musik;børnesange",),
     "game": ("spil;computerspil",),
     "game-children": ("spil;computerspil",),
-    "children": ("børnebøger;eventyr", "børnebøger;dyr", "børnebøger;venskab", "billedbøger",
-                 "børnebøger;fantasy", "børnebøger;gys"),
-    "adult": ("romaner;krimi", "romaner;slægtsromaner", "romaner;kærlighed", "romaner;historiske",
-              "romaner;fantasy", "noveller", "digte", "romaner;spænding"),
+    "children": (
+        "børnebøger;eventyr",
+        "børnebøger;dyr",
+        "børnebøger;venskab",
+        "billedbøger",
+        "børnebøger;fantasy",
+        "børnebøger;gys",
+    ),
+    "adult": (
+        "romaner;krimi",
+        "romaner;slægtsromaner",
+        "romaner;kærlighed",
+        "romaner;historiske",
+        "romaner;fantasy",
+        "noveller",
+        "digte",
+        "romaner;spænding",
+    ),
 }
 
 

@@ -60,8 +60,9 @@ class PatronPicker:
         return np.where(loyal, own, anyone) + 1
 
 
-def reservations_frame(rng: np.random.Generator, history: History, item_title: np.ndarray, start: date,
-                       picker: PatronPicker) -> pl.DataFrame:
+def reservations_frame(
+    rng: np.random.Generator, history: History, item_title: np.ndarray, start: date, picker: PatronPicker
+) -> pl.DataFrame:
     """Every reservation placed in the history with its state on today (the last simulated day)."""
     today = history.today
     queued = pl.DataFrame(history.queued).cast(pl.Int32).filter(pl.col("placed") >= 0)
@@ -70,10 +71,18 @@ def reservations_frame(rng: np.random.Generator, history: History, item_title: n
         pl.when(pl.col("fill").is_null()).then(None).otherwise(pl.col("item")).alias("filled_item"),
         pl.lit(1).alias("kind"),
     )
-    picks = pl.DataFrame(history.picks).cast(pl.Int32).filter(pl.col("placed") >= 0).with_columns(
-        pl.col("placed").alias("fill"), pl.col("item").alias("filled_item"), pl.lit(-1).alias("cancel"),
-        pl.lit(-1).alias("seq"), pl.lit(2).alias("kind"),
-        pl.int_range(0, pl.len()).alias("pick_no"),
+    picks = (
+        pl.DataFrame(history.picks)
+        .cast(pl.Int32)
+        .filter(pl.col("placed") >= 0)
+        .with_columns(
+            pl.col("placed").alias("fill"),
+            pl.col("item").alias("filled_item"),
+            pl.lit(-1).alias("cancel"),
+            pl.lit(-1).alias("seq"),
+            pl.lit(2).alias("kind"),
+            pl.int_range(0, pl.len()).alias("pick_no"),
+        )
     )
     res = pl.concat([queue, picks], how="diagonal_relaxed").with_columns(pl.col("pick_no").fill_null(-1))
     n = res.height
@@ -86,13 +95,18 @@ def reservations_frame(rng: np.random.Generator, history: History, item_title: n
     patron = picker.pick(res["pickup"].to_numpy())
     ready_deadline = pl.col("ready") + HOLD_DAYS
     state = (
-        pl.when(pl.col("cancel") >= 0).then(pl.when(pl.col("cancel") <= today).then(pl.lit("cancelled"))
-                                            .otherwise(pl.lit("waiting")))
-        .when(pl.col("fill").is_null()).then(pl.lit("waiting"))
-        .when((pl.col("kind") == 2) & (pl.col("placed") == today)).then(pl.lit("allocated"))
-        .when(pl.col("ready") > today).then(pl.lit("in_transit"))
-        .when((pl.col("collect") >= 0) & (pl.col("collect") <= today)).then(pl.lit("collected"))
-        .when((pl.col("collect") < 0) & (ready_deadline <= today)).then(pl.lit("expired"))
+        pl.when(pl.col("cancel") >= 0)
+        .then(pl.when(pl.col("cancel") <= today).then(pl.lit("cancelled")).otherwise(pl.lit("waiting")))
+        .when(pl.col("fill").is_null())
+        .then(pl.lit("waiting"))
+        .when((pl.col("kind") == 2) & (pl.col("placed") == today))
+        .then(pl.lit("allocated"))
+        .when(pl.col("ready") > today)
+        .then(pl.lit("in_transit"))
+        .when((pl.col("collect") >= 0) & (pl.col("collect") <= today))
+        .then(pl.lit("collected"))
+        .when((pl.col("collect") < 0) & (ready_deadline <= today))
+        .then(pl.lit("expired"))
         .otherwise(pl.lit("ready"))
     )
     res = res.with_columns(
@@ -106,27 +120,49 @@ def reservations_frame(rng: np.random.Generator, history: History, item_title: n
     res = res.with_columns(
         stamp(start, pl.col("placed"), pl.col("_placed_s")).alias("placed_at"),
         pl.when(live_item).then(pl.col("filled_item") + 1).otherwise(None).alias("item_id"),
-        pl.when(live_item).then(
-            pl.when(pl.col("kind") == 2).then(stamp(start, pl.col("placed"), pl.col("_placed_s") + 600))
+        pl.when(live_item)
+        .then(
+            pl.when(pl.col("kind") == 2)
+            .then(stamp(start, pl.col("placed"), pl.col("_placed_s") + 600))
             .otherwise(stamp(start, pl.col("fill"), 6 * 3600 + pl.col("_other_s") % 3600))
-        ).alias("allocated_at"),
+        )
+        .alias("allocated_at"),
         pl.when(has_ready).then(stamp(start, pl.col("ready"), pl.lit(7 * 3600))).alias("ready_at"),
         pl.when(has_ready).then(stamp(start, ready_deadline, pl.lit(21 * 3600 + 59 * 60))).alias("pickup_deadline"),
-        pl.when(pl.col("state") == "collected").then(stamp(start, pl.col("collect"), pl.col("_other_s")))
-        .when(pl.col("state") == "expired").then(stamp(start, ready_deadline, pl.lit(22 * 3600)))
-        .when(pl.col("state") == "cancelled").then(stamp(start, pl.col("cancel"), pl.col("_other_s")))
+        pl.when(pl.col("state") == "collected")
+        .then(stamp(start, pl.col("collect"), pl.col("_other_s")))
+        .when(pl.col("state") == "expired")
+        .then(stamp(start, ready_deadline, pl.lit(22 * 3600)))
+        .when(pl.col("state") == "cancelled")
+        .then(stamp(start, pl.col("cancel"), pl.col("_other_s")))
         .alias("closed_at"),
         (pl.col("pickup") + 1).alias("pickup_branch_id"),
     ).sort("placed_at", "item")
     return res.select(
         pl.int_range(1, pl.len() + 1).alias("id"),
-        "title_id", "patron_id", "pickup_branch_id", "placed_at", "state", "item_id", "allocated_at", "ready_at",
-        "pickup_deadline", "closed_at",
+        "title_id",
+        "patron_id",
+        "pickup_branch_id",
+        "placed_at",
+        "state",
+        "item_id",
+        "allocated_at",
+        "ready_at",
+        "pickup_deadline",
+        "closed_at",
         pl.when(pl.col("state") == "ready")
         .then(pl.format("H{}", (pl.int_range(1, pl.len() + 1) % 100_000).cast(pl.Utf8).str.zfill(5)))
         .alias("shelf_code"),
         # For the loans and the items' state.
-        "item", "seq", "kind", "pick_no", "filled_item", "pickup", "origin", "fill", "ready",
+        "item",
+        "seq",
+        "kind",
+        "pick_no",
+        "filled_item",
+        "pickup",
+        "origin",
+        "fill",
+        "ready",
     )
 
 
@@ -138,8 +174,14 @@ def _pickup_for_waiting(rng: np.random.Generator, at: np.ndarray) -> np.ndarray:
     return np.where((rng.random(len(at)) < SAME_BRANCH_PICKUP) & ~storage, at, other)
 
 
-def loans_frame(rng: np.random.Generator, history: History, item_title: np.ndarray, start: date,
-                picker: PatronPicker, reservations: pl.DataFrame) -> pl.DataFrame:
+def loans_frame(
+    rng: np.random.Generator,
+    history: History,
+    item_title: np.ndarray,
+    start: date,
+    picker: PatronPicker,
+    reservations: pl.DataFrame,
+) -> pl.DataFrame:
     """Loans from day 0 to today; those not back by today are open. A collected reservation's loan is its
     patron's. Built in numpy with one final reordering: eight million rows do not fit many polars copies."""
     today = history.today
@@ -161,20 +203,24 @@ def loans_frame(rng: np.random.Generator, history: History, item_title: np.ndarr
     returned = cols["end"][order] <= today
     epoch = datetime(start.year, start.month, start.day)
     loaned_at = _timestamps(epoch, out_s[order])
-    return pl.DataFrame({
-        "id": np.arange(1, n + 1, dtype=np.int64),
-        "item_id": cols["item"][order] + 1,
-        "title_id": item_title[cols["item"][order]] + 1,
-        "patron_id": patron[order],
-        "branch_id": cols["branch"][order] + 1,
-        "loaned_at": loaned_at,
-        "due_at": loaned_at + timedelta(days=LOAN_PERIOD_DAYS),
-        "returned_at": _timestamps(epoch, back_s[order]).set(pl.Series(~returned), None),
-        "returned_branch_id": pl.Series(cols["ret"][order] + 1).set(pl.Series(~returned), None),
-        # For the items' state: which copy, where lent, on which days.
-        "item": cols["item"][order], "branch": cols["branch"][order], "start": cols["start"][order],
-        "end": cols["end"][order],
-    })
+    return pl.DataFrame(
+        {
+            "id": np.arange(1, n + 1, dtype=np.int64),
+            "item_id": cols["item"][order] + 1,
+            "title_id": item_title[cols["item"][order]] + 1,
+            "patron_id": patron[order],
+            "branch_id": cols["branch"][order] + 1,
+            "loaned_at": loaned_at,
+            "due_at": loaned_at + timedelta(days=LOAN_PERIOD_DAYS),
+            "returned_at": _timestamps(epoch, back_s[order]).set(pl.Series(~returned), None),
+            "returned_branch_id": pl.Series(cols["ret"][order] + 1).set(pl.Series(~returned), None),
+            # For the items' state: which copy, where lent, on which days.
+            "item": cols["item"][order],
+            "branch": cols["branch"][order],
+            "start": cols["start"][order],
+            "end": cols["end"][order],
+        }
+    )
 
 
 def _timestamps(epoch: datetime, seconds: np.ndarray) -> pl.Series:
@@ -186,8 +232,9 @@ def _reservation_patrons(cols: dict[str, np.ndarray], reservations: pl.DataFrame
     collected = reservations.filter(pl.col("state") == "collected")
     patron = np.zeros(len(cols["item"]), dtype=np.int64)
     fills = collected.filter(pl.col("kind") == 1)
-    loans = pl.DataFrame({"row": np.arange(len(patron)), "item": cols["item"], "seq": cols["link"],
-                          "source": cols["source"]}).filter(pl.col("source") == 1)
+    loans = pl.DataFrame(
+        {"row": np.arange(len(patron)), "item": cols["item"], "seq": cols["link"], "source": cols["source"]}
+    ).filter(pl.col("source") == 1)
     matched = loans.join(fills.select("item", "seq", "patron_id"), on=["item", "seq"], how="inner")
     patron[matched["row"].to_numpy()] = matched["patron_id"].to_numpy()
     picks = collected.filter(pl.col("kind") == 2).select("pick_no", "patron_id")

@@ -82,6 +82,8 @@ def barcodes(rng: np.random.Generator, n: int) -> np.ndarray:
 def shelfmarks(titles: pl.DataFrame) -> pl.Series:
     return pl.Series(
         "shelfmark",
-        [shelfmark_for(classification=c, author=a)
-         for c, a in zip(titles["classification"].to_list(), titles["author"].to_list(), strict=True)],
+        [
+            shelfmark_for(classification=c, author=a)
+            for c, a in zip(titles["classification"].to_list(), titles["author"].to_list(), strict=True)
+        ],
     )

@@ -65,7 +65,9 @@ def calibrate(copies: Copies, days: int, loans_per_item_year: float) -> float:
     """The rate scale that gives about the wanted loans, allowing for copies being out (busy) part of the time."""
     exists = np.clip(days - np.maximum(copies.added_day, 0), 1, days)
     a0 = np.maximum(0, -copies.added_day).astype(float)
-    lifted = exists + NEW_LIFT * NEW_DECAY_DAYS * (np.exp(-a0 / NEW_DECAY_DAYS) - np.exp(-(a0 + exists) / NEW_DECAY_DAYS))
+    lifted = exists + NEW_LIFT * NEW_DECAY_DAYS * (
+        np.exp(-a0 / NEW_DECAY_DAYS) - np.exp(-(a0 + exists) / NEW_DECAY_DAYS)
+    )
     base = copies.weight * lifted / exists
     target = loans_per_item_year * days / 365 * copies.count
     low, high = 1e-6, 10.0
@@ -111,16 +113,24 @@ class _Simulation:
         keep = (self.rng.random(len(at)) < same) & ~self.storage[at]
         return np.where(keep, at, self.any_branch(len(at)))
 
-    def hand_over(self, idx: np.ndarray, ready: np.ndarray, pickup: np.ndarray, source: int,
-                  link: np.ndarray) -> np.ndarray:
+    def hand_over(
+        self, idx: np.ndarray, ready: np.ndarray, pickup: np.ndarray, source: int, link: np.ndarray
+    ) -> np.ndarray:
         """The hold-shelf stage: collected (a loan at the pickup branch) or expired; returns the collect day."""
         rng = self.rng
         c = rng.random(len(idx)) < COLLECTED
         collect = ready + rng.integers(0, HOLD_DAYS, len(idx))
         dur = self.durations(len(idx))
         ret = self.returned_to(pickup)
-        self.loans.add(item=idx[c], branch=pickup[c], start=collect[c], end=collect[c] + dur[c], ret=ret[c],
-                       source=np.full(c.sum(), source), link=link[c])
+        self.loans.add(
+            item=idx[c],
+            branch=pickup[c],
+            start=collect[c],
+            end=collect[c] + dur[c],
+            ret=ret[c],
+            source=np.full(c.sum(), source),
+            link=link[c],
+        )
         self.free_at[idx] = np.where(c, collect + dur, ready + HOLD_DAYS)
         self.branch[idx] = np.where(c, ret, pickup)
         return np.where(c, collect, -1)
@@ -138,8 +148,9 @@ class _Simulation:
         pickup = self.pickups(origin, SAME_BRANCH_PICKUP)
         ready = d + np.where(pickup == origin, 0, 2)
         collect = self.hand_over(idx, ready, pickup, 1, seq)
-        self.fills.add(item=idx, seq=seq, fill=np.full(len(idx), d), ready=ready, collect=collect, pickup=pickup,
-                       origin=origin)
+        self.fills.add(
+            item=idx, seq=seq, fill=np.full(len(idx), d), ready=ready, collect=collect, pickup=pickup, origin=origin
+        )
 
     def lend(self, d: int, hit: np.ndarray) -> None:
         """A patron wants a copy that is free: a loan on the spot, or a reservation picked for another branch."""
@@ -148,8 +159,15 @@ class _Simulation:
         shelf, pick = hit[~remote], hit[remote]
         dur = self.durations(len(shelf))
         ret = self.returned_to(self.branch[shelf])
-        self.loans.add(item=shelf, branch=self.branch[shelf], start=np.full(len(shelf), d), end=d + dur, ret=ret,
-                       source=np.zeros(len(shelf), dtype=np.int64), link=np.full(len(shelf), -1))
+        self.loans.add(
+            item=shelf,
+            branch=self.branch[shelf],
+            start=np.full(len(shelf), d),
+            end=d + dur,
+            ret=ret,
+            source=np.zeros(len(shelf), dtype=np.int64),
+            link=np.full(len(shelf), -1),
+        )
         self.free_at[shelf] = d + dur
         self.branch[shelf] = ret
         if len(pick):
@@ -159,8 +177,9 @@ class _Simulation:
             link = np.arange(self.pick_count, self.pick_count + len(pick))
             self.pick_count += len(pick)
             collect = self.hand_over(pick, ready, pickup, 2, link)
-            self.picks.add(item=pick, placed=np.full(len(pick), d), ready=ready, collect=collect, pickup=pickup,
-                           origin=origin)
+            self.picks.add(
+                item=pick, placed=np.full(len(pick), d), ready=ready, collect=collect, pickup=pickup, origin=origin
+            )
 
     def reserve(self, d: int, busy: np.ndarray) -> None:
         """A patron wants a copy that is out: a reservation joins its queue, unless the queue puts them off."""
@@ -170,8 +189,12 @@ class _Simulation:
             return
         cancel = rng.random(len(wait)) < CANCELLED
         keep = wait[~cancel]
-        self.queued.add(item=wait, seq=np.where(cancel, -1, self.queued_seq[wait]), placed=np.full(len(wait), d),
-                        cancel=np.where(cancel, d + rng.integers(1, 21, len(wait)), -1))
+        self.queued.add(
+            item=wait,
+            seq=np.where(cancel, -1, self.queued_seq[wait]),
+            placed=np.full(len(wait), d),
+            cancel=np.where(cancel, d + rng.integers(1, 21, len(wait)), -1),
+        )
         self.queued_seq[keep] += 1
         self.pending[keep] += 1
         self.queued_items = np.concatenate([self.queued_items, keep])
@@ -188,8 +211,15 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     return values[np.concatenate(([True], values[1:] != values[:-1]))]
 
 
-def simulate(rng: np.random.Generator, copies: Copies, season: np.ndarray, *, first_weekday: int,
-             loans_per_item_year: float, tick: Callable[[int], None] = lambda _: None) -> History:
+def simulate(
+    rng: np.random.Generator,
+    copies: Copies,
+    season: np.ndarray,
+    *,
+    first_weekday: int,
+    loans_per_item_year: float,
+    tick: Callable[[int], None] = lambda _: None,
+) -> History:
     """Simulate days -BURN_IN .. today; `season[d]` holds (adult, children) factors for day d >= 0, and day 0
     is a `first_weekday` (Monday = 0).
 
@@ -215,8 +245,10 @@ def simulate(rng: np.random.Generator, copies: Copies, season: np.ndarray, *, fi
         sim.tidy()
         week = np.arange(w0, min(w0 + 7, days))
         key = aud * nb + sim.branch
-        factors = np.stack([(season[max(int(d), 0)][:, None] * open_share[(d + first_weekday) % 7][None, :])
-                            .ravel() for d in week], axis=1)
+        factors = np.stack(
+            [(season[max(int(d), 0)][:, None] * open_share[(d + first_weekday) % 7][None, :]).ravel() for d in week],
+            axis=1,
+        )
         total = factors.sum(axis=1)
         # The launch lift is the title's (computed per title, then spread over its copies: far fewer exps).
         lift = age_lift(w0 - title_added)[copies.title] * (copies.added_day <= w0 + 6)
@@ -229,12 +261,19 @@ def simulate(rng: np.random.Generator, copies: Copies, season: np.ndarray, *, fi
         asked, bounds = asked[order], np.searchsorted(on_day[order], np.arange(len(week) + 1))
         for j, d in enumerate(week):
             sim.fill_queues(int(d))
-            today = _distinct(asked[bounds[j]:bounds[j + 1]])
+            today = _distinct(asked[bounds[j] : bounds[j + 1]])
             free = sim.free_at[today] <= d
             if free.any():
                 sim.lend(int(d), today[free])
             if (~free).any():
                 sim.reserve(int(d), today[~free])
             tick(int(d))
-    return History(loans=sim.loans.arrays(), queued=sim.queued.arrays(), fills=sim.fills.arrays(),
-                   picks=sim.picks.arrays(), pending=sim.pending, branch=sim.branch, today=days - 1)
+    return History(
+        loans=sim.loans.arrays(),
+        queued=sim.queued.arrays(),
+        fills=sim.fills.arrays(),
+        picks=sim.picks.arrays(),
+        pending=sim.pending,
+        branch=sim.branch,
+        today=days - 1,
+    )

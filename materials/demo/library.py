@@ -113,8 +113,12 @@ class LocationIds:
     storage: int
 
 
-def locations_frame(capacity: dict[tuple[int, str], int], shelfmarks: dict[tuple[int, str], tuple[str, str]],
-                    display_counts: dict[int, int], on_hold: dict[int, int]) -> tuple[pl.DataFrame, LocationIds]:
+def locations_frame(
+    capacity: dict[tuple[int, str], int],
+    shelfmarks: dict[tuple[int, str], tuple[str, str]],
+    display_counts: dict[int, int],
+    on_hold: dict[int, int],
+) -> tuple[pl.DataFrame, LocationIds]:
     """Every place: a shelf location per section, a hold shelf and 1–3 displays per public branch, the sorter
     bins in the sorting room and the remote store's stacks."""
     rows: list[dict[str, object]] = []
@@ -122,9 +126,21 @@ def locations_frame(capacity: dict[tuple[int, str], int], shelfmarks: dict[tuple
     hold: dict[int, int] = {}
 
     def add(branch: int, kind: LocationKind, code: str, name: str, **extra: object) -> int:
-        rows.append({"id": len(rows) + 1, "branch_id": branch_id(branch), "kind": str(kind), "code": code,
-                     "name": name, "section": None, "shelfmark_from": None, "shelfmark_to": None,
-                     "walk_order": 0, "capacity": 0, **extra})
+        rows.append(
+            {
+                "id": len(rows) + 1,
+                "branch_id": branch_id(branch),
+                "kind": str(kind),
+                "code": code,
+                "name": name,
+                "section": None,
+                "shelfmark_from": None,
+                "shelfmark_to": None,
+                "walk_order": 0,
+                "capacity": 0,
+                **extra,
+            }
+        )
         return len(rows)
 
     for i, spec in enumerate(BRANCHES):
@@ -134,19 +150,44 @@ def locations_frame(capacity: dict[tuple[int, str], int], shelfmarks: dict[tuple
         order = SECTIONS if i % 2 == 0 else tuple(reversed(SECTIONS))
         for walk, section in enumerate(order, start=1):
             low, high = shelfmarks.get((i, section), ("", ""))
-            shelf[(i, section)] = add(i, LocationKind.SHELF, section, SECTION_NAMES_DA[section], section=section,
-                                      shelfmark_from=low or None, shelfmark_to=high or None, walk_order=walk * 10,
-                                      capacity=capacity.get((i, section), 0))
-        hold[i] = add(i, LocationKind.HOLD_SHELF, "hold", "Reserveringer til afhentning",
-                      walk_order=0, capacity=max(int(150 * spec.size) + 50, int(on_hold.get(i, 0) * 1.5)))
+            shelf[(i, section)] = add(
+                i,
+                LocationKind.SHELF,
+                section,
+                SECTION_NAMES_DA[section],
+                section=section,
+                shelfmark_from=low or None,
+                shelfmark_to=high or None,
+                walk_order=walk * 10,
+                capacity=capacity.get((i, section), 0),
+            )
+        hold[i] = add(
+            i,
+            LocationKind.HOLD_SHELF,
+            "hold",
+            "Reserveringer til afhentning",
+            walk_order=0,
+            capacity=max(int(150 * spec.size) + 50, int(on_hold.get(i, 0) * 1.5)),
+        )
         for d in range(1, display_counts.get(i, 1) + 1):
-            add(i, LocationKind.DISPLAY, f"display-{d}", f"Udstilling {d}", walk_order=5 + d,
-                capacity=30 + 10 * d)
+            add(i, LocationKind.DISPLAY, f"display-{d}", f"Udstilling {d}", walk_order=5 + d, capacity=30 + 10 * d)
     for code, name, dest in sort_bin_specs():
-        add(SORTING_INDEX, LocationKind.SORTER_BIN, code, name, walk_order=int(code[1:]), capacity=120,
-            section=None if dest is None else BRANCHES[dest].isil)
-    storage = add(STORAGE_INDEX, LocationKind.STORAGE, "magasin", "Fjernmagasinet, reoler",
-                  capacity=max(50_000, 2 * sum(n for (b, _), n in capacity.items() if b == STORAGE_INDEX)))
+        add(
+            SORTING_INDEX,
+            LocationKind.SORTER_BIN,
+            code,
+            name,
+            walk_order=int(code[1:]),
+            capacity=120,
+            section=None if dest is None else BRANCHES[dest].isil,
+        )
+    storage = add(
+        STORAGE_INDEX,
+        LocationKind.STORAGE,
+        "magasin",
+        "Fjernmagasinet, reoler",
+        capacity=max(50_000, 2 * sum(n for (b, _), n in capacity.items() if b == STORAGE_INDEX)),
+    )
     return pl.DataFrame(rows, infer_schema_length=None), LocationIds(shelf=shelf, hold=hold, storage=storage)
 
 
@@ -168,8 +209,9 @@ def sort_bins_frame() -> pl.DataFrame:
             "id": list(range(1, len(specs) + 1)),
             "code": [code for code, _, _ in specs],
             "destination_branch_id": [None if d is None else branch_id(d) for _, _, d in specs],
-            "purpose": ["exception" if d is None else "storage" if d == STORAGE_INDEX else "branch"
-                        for _, _, d in specs],
+            "purpose": [
+                "exception" if d is None else "storage" if d == STORAGE_INDEX else "branch" for _, _, d in specs
+            ],
         },
         schema_overrides={"destination_branch_id": pl.Int64},
     )
@@ -189,6 +231,10 @@ def stations_frame() -> pl.DataFrame:
         if spec.kind in PUBLIC_KINDS:
             rows.append((f"automat-{digits(spec.isil)}", branch_id(i), "automat"))
     return pl.DataFrame(
-        {"id": list(range(1, len(rows) + 1)), "name": [r[0] for r in rows],
-         "branch_id": [r[1] for r in rows], "kind": [r[2] for r in rows]}
+        {
+            "id": list(range(1, len(rows) + 1)),
+            "name": [r[0] for r in rows],
+            "branch_id": [r[1] for r in rows],
+            "kind": [r[2] for r in rows],
+        }
     )

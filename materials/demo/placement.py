@@ -21,8 +21,14 @@ STUCK_SHARE = 0.15  # of those in transit, the share that has been on the way to
 NEARLY_FULL_SHARE = 0.1  # of shelf sections, the share with hardly any room left
 
 
-def item_states(rng: np.random.Generator, copies: Copies, final_branch: np.ndarray, loans: pl.DataFrame,
-                reservations: pl.DataFrame, today: int) -> pl.DataFrame:
+def item_states(
+    rng: np.random.Generator,
+    copies: Copies,
+    final_branch: np.ndarray,
+    loans: pl.DataFrame,
+    reservations: pl.DataFrame,
+    today: int,
+) -> pl.DataFrame:
     """One row per item: item (index), status, branch, destination and since when."""
     n = copies.count
     status = np.full(n, "on_shelf", dtype=object)
@@ -59,18 +65,33 @@ def item_states(rng: np.random.Generator, copies: Copies, final_branch: np.ndarr
     status[away], destination[away] = "in_transit", copies.home[away]
     stuck = rng.random(len(away)) < STUCK_SHARE
     since_day[away] = today - np.where(stuck, rng.integers(6, 40, len(away)), rng.integers(0, 2, len(away)))
-    return pl.DataFrame({"item": np.arange(n), "status": status.astype(str), "branch": branch,
-                         "destination": destination, "since_day": since_day})
+    return pl.DataFrame(
+        {
+            "item": np.arange(n),
+            "status": status.astype(str),
+            "branch": branch,
+            "destination": destination,
+            "since_day": since_day,
+        }
+    )
 
 
-def shelf_layout(rng: np.random.Generator, states: pl.DataFrame, item_section: np.ndarray,
-                 item_shelfmark: pl.Series) -> tuple[dict[tuple[int, str], int], dict[tuple[int, str], tuple[str, str]]]:
+def shelf_layout(
+    rng: np.random.Generator, states: pl.DataFrame, item_section: np.ndarray, item_shelfmark: pl.Series
+) -> tuple[dict[tuple[int, str], int], dict[tuple[int, str], tuple[str, str]]]:
     """Capacity and shelf-mark range per branch × section, from the copies that belong there now."""
-    frame = states.select("branch", "status").with_columns(
-        pl.Series("section", item_section), pl.Series("shelfmark", item_shelfmark)
-    ).filter(pl.col("status").is_in(["on_shelf", "on_loan", "missing", "on_hold_shelf"]))
-    counts = frame.group_by("branch", "section").agg(pl.len().alias("n"), pl.col("shelfmark").unique()).sort(
-        "branch", "section"  # the draws below must come in the same order every time
+    frame = (
+        states.select("branch", "status")
+        .with_columns(pl.Series("section", item_section), pl.Series("shelfmark", item_shelfmark))
+        .filter(pl.col("status").is_in(["on_shelf", "on_loan", "missing", "on_hold_shelf"]))
+    )
+    counts = (
+        frame.group_by("branch", "section")
+        .agg(pl.len().alias("n"), pl.col("shelfmark").unique())
+        .sort(
+            "branch",
+            "section",  # the draws below must come in the same order every time
+        )
     )
     capacity: dict[tuple[int, str], int] = {}
     ranges: dict[tuple[int, str], tuple[str, str]] = {}
@@ -87,12 +108,22 @@ def shelf_layout(rng: np.random.Generator, states: pl.DataFrame, item_section: n
     return capacity, ranges
 
 
-def items_frame(copies: Copies, states: pl.DataFrame, titles: pl.DataFrame, loans: pl.DataFrame,
-                shelf: dict[tuple[int, str], int], hold: dict[int, int], storage: int, barcodes: np.ndarray,
-                start: date) -> pl.DataFrame:
+def items_frame(
+    copies: Copies,
+    states: pl.DataFrame,
+    titles: pl.DataFrame,
+    loans: pl.DataFrame,
+    shelf: dict[tuple[int, str], int],
+    hold: dict[int, int],
+    storage: int,
+    barcodes: np.ndarray,
+    start: date,
+) -> pl.DataFrame:
     item_section = titles["_section"].to_numpy()[copies.title]
-    loan_stats = loans.select("item", "loaned_at").group_by("item").agg(
-        pl.len().alias("loan_count"), pl.col("loaned_at").max().alias("last_loan_at")
+    loan_stats = (
+        loans.select("item", "loaned_at")
+        .group_by("item")
+        .agg(pl.len().alias("loan_count"), pl.col("loaned_at").max().alias("last_loan_at"))
     )
     shelf_lookup = np.zeros((len(BRANCHES), len(SECTIONS)), dtype=np.int64)
     for (b, section), loc in shelf.items():
@@ -107,27 +138,38 @@ def items_frame(copies: Copies, states: pl.DataFrame, titles: pl.DataFrame, loan
     location = np.where(np.isin(status, ["on_loan", "in_transit"]), 0, location)
     destination = states["destination"].to_numpy()
     title_cols = titles.select(pl.col("shelfmark"), pl.col("parts"))[copies.title]
-    return pl.DataFrame({
-        "id": np.arange(1, copies.count + 1),
-        "barcode": barcodes,
-        "title_id": copies.title + 1,
-        "home_branch_id": copies.home + 1,
-        "branch_id": branch + 1,
-        "location_id": location,
-        "status": status,
-        "shelfmark": title_cols["shelfmark"],
-        "parts": title_cols["parts"],
-        "floating": True,
-        "destination_branch_id": np.where(destination >= 0, destination + 1, 0),
-        "destination_location_id": np.where(destination >= 0, hold_lookup[np.maximum(destination, 0)], 0),
-        "_added_day": copies.added_day,
-        "_since": states["since_day"],
-    }).with_columns(
-        pl.col("location_id", "destination_branch_id", "destination_location_id").replace(0, None),
-        (pl.lit(start) + pl.duration(days=pl.col("_added_day"))).alias("added_on"),
-        stamp(start, pl.col("_since"), pl.lit(9 * 3600)).alias("status_changed_at"),
-    ).join(loan_stats.with_columns((pl.col("item") + 1).alias("id")).drop("item"), on="id", how="left",
-           maintain_order="left").with_columns(pl.col("loan_count").fill_null(0))
+    return (
+        pl.DataFrame(
+            {
+                "id": np.arange(1, copies.count + 1),
+                "barcode": barcodes,
+                "title_id": copies.title + 1,
+                "home_branch_id": copies.home + 1,
+                "branch_id": branch + 1,
+                "location_id": location,
+                "status": status,
+                "shelfmark": title_cols["shelfmark"],
+                "parts": title_cols["parts"],
+                "floating": True,
+                "destination_branch_id": np.where(destination >= 0, destination + 1, 0),
+                "destination_location_id": np.where(destination >= 0, hold_lookup[np.maximum(destination, 0)], 0),
+                "_added_day": copies.added_day,
+                "_since": states["since_day"],
+            }
+        )
+        .with_columns(
+            pl.col("location_id", "destination_branch_id", "destination_location_id").replace(0, None),
+            (pl.lit(start) + pl.duration(days=pl.col("_added_day"))).alias("added_on"),
+            stamp(start, pl.col("_since"), pl.lit(9 * 3600)).alias("status_changed_at"),
+        )
+        .join(
+            loan_stats.with_columns((pl.col("item") + 1).alias("id")).drop("item"),
+            on="id",
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(pl.col("loan_count").fill_null(0))
+    )
 
 
 def pick_tasks_frame(reservations: pl.DataFrame) -> pl.DataFrame:
@@ -144,8 +186,9 @@ def pick_tasks_frame(reservations: pl.DataFrame) -> pl.DataFrame:
         pl.col("item_id"),
         pl.col("id").alias("reservation_id"),
         pl.col("pickup_branch_id").alias("destination_branch_id"),
-        pl.format("Reserveret: afhentes på {}", pl.col("pickup").replace_strict(names, return_dtype=pl.Utf8))
-        .alias("reason"),
+        pl.format("Reserveret: afhentes på {}", pl.col("pickup").replace_strict(names, return_dtype=pl.Utf8)).alias(
+            "reason"
+        ),
         pl.col("allocated_at").alias("created_at"),
         (pl.col("allocated_at") + pl.duration(days=1)).alias("due_at"),
     )

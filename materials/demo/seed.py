@@ -24,8 +24,17 @@ __all__ = ["DEFAULT_TODAY", "SCALES", "Scale", "seed_demo"]
 PARQUET_TABLES = ("branch", "title", "item", "loan", "reservation")
 
 
-def seed_demo(engine: Engine, *, scale: str, seed: int, force: bool, progress: bool, parquet_dir: str | None,
-              today: date = DEFAULT_TODAY, patron_key: str | None = None) -> dict[str, int]:
+def seed_demo(
+    engine: Engine,
+    *,
+    scale: str,
+    seed: int,
+    force: bool,
+    progress: bool,
+    parquet_dir: str | None,
+    today: date = DEFAULT_TODAY,
+    patron_key: str | None = None,
+) -> dict[str, int]:
     """Build the demo library at `scale` into `engine`'s (migrated) database; returns rows written per table.
 
     Raises DatabaseNotEmpty if the database already holds a library and `force` is not set.
@@ -50,8 +59,9 @@ def seed_demo(engine: Engine, *, scale: str, seed: int, force: bool, progress: b
     return counts
 
 
-def load_library(engine: Engine, library: Library, *, force: bool, step: Callable[[str], None], scale: str,
-                 seed: int) -> dict[str, int]:
+def load_library(
+    engine: Engine, library: Library, *, force: bool, step: Callable[[str], None], scale: str, seed: int
+) -> dict[str, int]:
     counts: dict[str, int] = {}
     with bulk_transaction(engine) as writer:
         if writer.has_library():
@@ -63,9 +73,17 @@ def load_library(engine: Engine, library: Library, *, force: bool, step: Callabl
             step(f"loading {name}")
             counts[name] = writer.write(name, library.frames[name])
         writer.reset_sequences()
-        writer.add_event(at=datetime.combine(library.today, time(23, 0), tzinfo=UTC), kind="seed",
-                         payload={"scale": scale, "seed": seed, "today": library.today.isoformat(),
-                                  "history_from": library.start.isoformat(), "counts": counts})
+        writer.add_event(
+            at=datetime.combine(library.today, time(23, 0), tzinfo=UTC),
+            kind="seed",
+            payload={
+                "scale": scale,
+                "seed": seed,
+                "today": library.today.isoformat(),
+                "history_from": library.start.isoformat(),
+                "counts": counts,
+            },
+        )
     return counts
 
 
@@ -86,8 +104,9 @@ def _not_empty_message(engine: Engine) -> str:
 
 
 @contextmanager
-def _progress(show: bool, scale: str) -> Iterator[tuple[Callable[[str], None], Callable[[int], None],
-                                                       Callable[[int], None]]]:
+def _progress(
+    show: bool, scale: str
+) -> Iterator[tuple[Callable[[str], None], Callable[[int], None], Callable[[int], None]]]:
     """Callbacks for the build: a step name, a simulated day, the number of days; a rich bar when shown."""
     if not show:
         yield (lambda _: None), (lambda _: None), (lambda _: None)

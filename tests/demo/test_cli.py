@@ -16,8 +16,13 @@ def test_seed_small_prints_counts_and_refuses_a_second_time(sqlite_template: Pat
     counts = json.loads(result.stdout)
     assert counts["branches"] == 22 and counts["titles"] == 3000 and counts["events"] == 1
     assert counts["loans"] > 100_000
-    assert {p.name for p in (tmp_path / "pq").iterdir()} >= {"loans.parquet", "reservations.parquet", "items.parquet",
-                                                             "titles.parquet", "branches.parquet"}
+    assert {p.name for p in (tmp_path / "pq").iterdir()} >= {
+        "loans.parquet",
+        "reservations.parquet",
+        "items.parquet",
+        "titles.parquet",
+        "branches.parquet",
+    }
     again = runner.invoke(app, ["--db", url, "seed", "--scale", "small", "--json"])
     assert again.exit_code == 1
     assert "--force" in again.stderr

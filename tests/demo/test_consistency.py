@@ -18,28 +18,54 @@ def test_foreign_keys_hold_although_the_load_skipped_checking_them(small_read: E
 
 
 def test_every_item_on_loan_has_exactly_one_open_loan_and_no_other_item_has_one(small_read: Engine) -> None:
-    assert _scalar(small_read, """SELECT COUNT(*) FROM item i WHERE i.status = 'on_loan' AND
-        (SELECT COUNT(*) FROM loan l WHERE l.item_id = i.id AND l.returned_at IS NULL) != 1""") == 0
-    assert _scalar(small_read, """SELECT COUNT(*) FROM loan l JOIN item i ON i.id = l.item_id
-        WHERE l.returned_at IS NULL AND i.status != 'on_loan'""") == 0
+    assert (
+        _scalar(
+            small_read,
+            """SELECT COUNT(*) FROM item i WHERE i.status = 'on_loan' AND
+        (SELECT COUNT(*) FROM loan l WHERE l.item_id = i.id AND l.returned_at IS NULL) != 1""",
+        )
+        == 0
+    )
+    assert (
+        _scalar(
+            small_read,
+            """SELECT COUNT(*) FROM loan l JOIN item i ON i.id = l.item_id
+        WHERE l.returned_at IS NULL AND i.status != 'on_loan'""",
+        )
+        == 0
+    )
     assert _scalar(small_read, "SELECT COUNT(*) FROM item WHERE status = 'on_loan'") > 0
 
 
 def test_loans_never_overlap_on_one_copy(small_read: Engine) -> None:
-    assert _scalar(small_read, """SELECT COUNT(*) FROM (SELECT item_id, returned_at,
+    assert (
+        _scalar(
+            small_read,
+            """SELECT COUNT(*) FROM (SELECT item_id, returned_at,
         LEAD(loaned_at) OVER (PARTITION BY item_id ORDER BY loaned_at) AS next_out FROM loan)
-        WHERE next_out IS NOT NULL AND (returned_at IS NULL OR next_out < returned_at)""") == 0
+        WHERE next_out IS NOT NULL AND (returned_at IS NULL OR next_out < returned_at)""",
+        )
+        == 0
+    )
 
 
 def test_items_remember_their_last_loan(small_read: Engine) -> None:
-    assert _scalar(small_read, """SELECT COUNT(*) FROM item i WHERE i.loan_count !=
+    assert (
+        _scalar(
+            small_read,
+            """SELECT COUNT(*) FROM item i WHERE i.loan_count !=
         (SELECT COUNT(*) FROM loan l WHERE l.item_id = i.id) OR COALESCE(i.last_loan_at, '') !=
-        COALESCE((SELECT MAX(loaned_at) FROM loan l WHERE l.item_id = i.id), '')""") == 0
+        COALESCE((SELECT MAX(loaned_at) FROM loan l WHERE l.item_id = i.id), '')""",
+        )
+        == 0
+    )
 
 
 def test_live_reservations_hold_distinct_copies_in_matching_states(small_read: Engine) -> None:
     with Session(small_read) as session:
-        live = session.exec(select(Reservation).where(Reservation.state.in_(["allocated", "in_transit", "ready"]))).all()
+        live = session.exec(
+            select(Reservation).where(Reservation.state.in_(["allocated", "in_transit", "ready"]))
+        ).all()
         waiting = session.exec(select(Reservation).where(Reservation.state == "waiting")).all()
         assert live and waiting
         assert len({r.item_id for r in live}) == len(live)
@@ -75,8 +101,10 @@ def test_identifiers_are_valid(small_read: Engine) -> None:
 def test_shelves_have_room_except_a_few_nearly_full_sections(small_read: Engine) -> None:
     rows = []
     with small_read.connect() as conn:
-        rows = conn.execute(text("""SELECT l.capacity, COUNT(i.id) FROM location l
-            LEFT JOIN item i ON i.location_id = l.id WHERE l.kind = 'shelf' GROUP BY l.id""")).all()
+        rows = conn.execute(
+            text("""SELECT l.capacity, COUNT(i.id) FROM location l
+            LEFT JOIN item i ON i.location_id = l.id WHERE l.kind = 'shelf' GROUP BY l.id""")
+        ).all()
     assert all(capacity >= held for capacity, held in rows)
     nearly_full = [1 for capacity, held in rows if held and capacity < held * 1.06]
     assert 1 <= len(nearly_full) < len(rows) / 2
@@ -95,5 +123,7 @@ def test_the_sorting_room_has_stations_and_a_bin_per_destination(small_read: Eng
 
 def test_transport_costs_cover_every_pair_with_zero_on_the_diagonal(small_read: Engine) -> None:
     assert _scalar(small_read, "SELECT COUNT(*) FROM transportcost") == 22 * 22
-    assert _scalar(small_read, "SELECT COUNT(*) FROM transportcost WHERE from_branch_id = to_branch_id AND cost != 0") == 0
+    assert (
+        _scalar(small_read, "SELECT COUNT(*) FROM transportcost WHERE from_branch_id = to_branch_id AND cost != 0") == 0
+    )
     assert _scalar(small_read, "SELECT MIN(cost) FROM transportcost WHERE from_branch_id != to_branch_id") > 0

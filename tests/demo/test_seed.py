@@ -18,8 +18,14 @@ def _counts(engine: Engine) -> dict[str, int]:
 
 
 def _seed(engine: Engine, **kwargs: object) -> None:
-    options: dict[str, object] = {"scale": "small", "seed": 7, "force": False, "progress": False,
-                                  "parquet_dir": None, "patron_key": "test"}
+    options: dict[str, object] = {
+        "scale": "small",
+        "seed": 7,
+        "force": False,
+        "progress": False,
+        "parquet_dir": None,
+        "patron_key": "test",
+    }
     options.update(kwargs)
     seed_demo(engine, **options)  # type: ignore[arg-type]
 
@@ -90,7 +96,9 @@ def test_bulk_rows_read_back_through_sqlmodel_and_ids_continue(engine: Engine, p
     items = _counts(engine)["items"]
     with Session(engine) as session:
         loan = session.get(Loan, 1)
-        assert loan is not None and loan.loaned_at.tzinfo is not None and loan.loaned_at.utcoffset().total_seconds() == 0
+        assert (
+            loan is not None and loan.loaned_at.tzinfo is not None and loan.loaned_at.utcoffset().total_seconds() == 0
+        )
         assert loan.due_at is not None and (loan.due_at - loan.loaned_at).days == 30
         item = session.get(Item, 1)
         assert item is not None and item.floating is True and item.added_on is not None

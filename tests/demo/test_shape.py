@@ -40,10 +40,13 @@ def test_a_tenth_of_the_titles_takes_a_large_share_of_the_loans(small_read: Engi
 
 
 def _monthly(engine: Engine, audience: str) -> dict[str, int]:
-    rows = _rows(engine, f"""
+    rows = _rows(
+        engine,
+        f"""
         SELECT strftime('%m', l.loaned_at) AS m, COUNT(*) FROM loan l JOIN title t ON t.id = l.title_id
         WHERE t.audience = '{audience}' AND l.loaned_at >= '2024-01-01' AND l.loaned_at < '2026-01-01'
-        GROUP BY m""")
+        GROUP BY m""",
+    )
     return dict(rows)
 
 
@@ -63,23 +66,32 @@ def test_mondays_lend_more_than_sundays(small_read: Engine) -> None:
 
 
 def test_new_titles_peak_and_then_fade(small_read: Engine) -> None:
-    early, late = _rows(small_read, """
+    early, late = _rows(
+        small_read,
+        """
         SELECT SUM(julianday(l.loaned_at) - julianday(t.added_on) < 56),
                SUM(julianday(l.loaned_at) - julianday(t.added_on) BETWEEN 280 AND 336)
         FROM loan l JOIN title t ON t.id = l.title_id
-        WHERE t.added_on >= '2023-11-24' AND t.added_on < '2025-06-01'""")[0]
+        WHERE t.added_on >= '2023-11-24' AND t.added_on < '2025-06-01'""",
+    )[0]
     assert early > 1.8 * late, (early, late)
 
 
 def test_the_main_library_lends_most(small_read: Engine) -> None:
-    per_branch = dict(_rows(small_read, "SELECT b.isil, COUNT(*) FROM loan l JOIN branch b ON b.id = l.branch_id "
-                                        "GROUP BY b.isil"))
+    per_branch = dict(
+        _rows(small_read, "SELECT b.isil, COUNT(*) FROM loan l JOIN branch b ON b.id = l.branch_id GROUP BY b.isil")
+    )
     assert max(per_branch, key=per_branch.__getitem__) == "DK-710100"
     assert per_branch["DK-710100"] > 3 * per_branch["DK-710114"]  # Tingbjerg, the smallest
 
 
 def test_childrens_material_leans_to_family_branches(small_read: Engine) -> None:
-    share = dict(_rows(small_read, """
+    share = dict(
+        _rows(
+            small_read,
+            """
         SELECT b.isil, AVG(t.audience = 'children') FROM item i JOIN title t ON t.id = i.title_id
-        JOIN branch b ON b.id = i.home_branch_id GROUP BY b.isil"""))
+        JOIN branch b ON b.id = i.home_branch_id GROUP BY b.isil""",
+        )
+    )
     assert share["DK-710108"] > share["DK-710100"]  # Ørestad over Hovedbiblioteket
