@@ -7,6 +7,7 @@ Timestamps leave every loader as `Datetime("us", "UTC")`, whatever the database 
 ('YYYY-MM-DD HH:MM:SS.ffffff'), PostgreSQL a timestamp with or without time zone.
 """
 
+import functools
 import multiprocessing
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
@@ -82,6 +83,12 @@ def _read_adbc_to_file(query: str, uri: str, out: str) -> None:
     _read_adbc(query, uri).write_ipc(out)
 
 
+@functools.cache
+def _reader() -> ProcessPoolExecutor:
+    """One child process for SQLite reads, started on the first and kept for the rest (a spawn costs a second)."""
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
 def _read_sqlite_apart(query: str, uri: str) -> pl.DataFrame:
     """Read a SQLite database with ADBC in a child process.
 
@@ -91,9 +98,7 @@ def _read_sqlite_apart(query: str, uri: str) -> pl.DataFrame:
     """
     with tempfile.TemporaryDirectory() as folder:
         out = str(Path(folder) / "frame.arrow")
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            pool.submit(_read_adbc_to_file, query, uri, out).result()
+        _reader().submit(_read_adbc_to_file, query, uri, out).result()
         return pl.read_ipc(out)
 
 
