@@ -7,10 +7,7 @@ Timestamps leave every loader as `Datetime("us", "UTC")`, whatever the database 
 ('YYYY-MM-DD HH:MM:SS.ffffff'), PostgreSQL a timestamp with or without time zone.
 """
 
-import functools
-import multiprocessing
-import tempfile
-from concurrent.futures import ProcessPoolExecutor
+import sqlite3
 from pathlib import Path
 
 import polars as pl
@@ -79,27 +76,20 @@ def _read_adbc(query: str, uri: str) -> pl.DataFrame:
     return pl.read_database_uri(query, uri, engine="adbc")
 
 
-def _read_adbc_to_file(query: str, uri: str, out: str) -> None:
-    _read_adbc(query, uri).write_ipc(out)
-
-
-@functools.cache
-def _reader() -> ProcessPoolExecutor:
-    """One child process for SQLite reads, started on the first and kept for the rest (a spawn costs a second)."""
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-
-
-def _read_sqlite_apart(query: str, uri: str) -> pl.DataFrame:
-    """Read a SQLite database with ADBC in a child process.
+def _read_sqlite(query: str, uri: str) -> pl.DataFrame:
+    """Read a SQLite database through Python's own sqlite3 module, never ADBC's.
 
     ADBC carries its own SQLite library. Two SQLite libraries in one process do not see each other's POSIX locks,
     so when ADBC's connection closes it may take itself for the last one, checkpoint and delete the WAL under this
-    process's own connections: committed rows vanish and the next query fails. In a child process the locks work.
+    process's other connections: committed rows vanish and the next query fails. For large histories, read the
+    Parquet export instead (`materials seed --parquet DIR`, a folder as the source).
     """
-    with tempfile.TemporaryDirectory() as folder:
-        out = str(Path(folder) / "frame.arrow")
-        _reader().submit(_read_adbc_to_file, query, uri, out).result()
-        return pl.read_ipc(out)
+    path = uri.removeprefix("sqlite:///")
+    connection = sqlite3.connect(path)
+    try:
+        return pl.read_database(query, connection, infer_schema_length=None)
+    finally:
+        connection.close()
 
 
 def read_table(source: Source, table: str, columns: list[str], where: str = "") -> pl.LazyFrame:
@@ -107,7 +97,7 @@ def read_table(source: Source, table: str, columns: list[str], where: str = "") 
     if is_database(source):
         uri = adbc_uri(str(source))
         query = _select(table, columns, where, uri.startswith("sqlite"))
-        frame = _read_sqlite_apart(query, uri) if uri.startswith("sqlite") else _read_adbc(query, uri)
+        frame = _read_sqlite(query, uri) if uri.startswith("sqlite") else _read_adbc(query, uri)
         return _normalise_time(frame).lazy()
     folder = Path(source)
     names = (table, "branches" if table == "branch" else f"{table}s")
