@@ -104,7 +104,9 @@ def run_workers(engine: Engine) -> list[dict[str, Any]]:
     plan = build_library(engine)
     url = engine.url.render_as_string(hide_password=False)
     engine.dispose()
-    with multiprocessing.get_context("spawn").Pool(WORKERS) as pool:
+    # Fork, not spawn: spawn re-runs the parent's __main__ in every child, and after an AppTest in the same pytest
+    # worker that is a Streamlit page script, whose children die and are replaced for ever.
+    with multiprocessing.get_context("fork").Pool(WORKERS) as pool:
         return pool.starmap(worker, [(url, seed, plan) for seed in range(WORKERS)])
 
 
