@@ -8,6 +8,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -73,21 +74,33 @@ def sqlite_engine(sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
+@contextmanager
+def scratch_postgres(prefix: str, template: str | None = None) -> Iterator[Engine]:
+    """A new PostgreSQL database for one test (a copy of `template` when given), dropped afterwards."""
+    url = postgres_url()
+    if not url:
+        _require_postgres()
+    assert url is not None
+    admin = get_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+    engine = get_engine(make_url(admin.url).set(database=name).render_as_string(hide_password=False))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
 def postgres_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     template = request.getfixturevalue("postgres_template")
-    url = postgres_url()
-    assert url is not None
-    admin = get_engine(url, isolation_level="AUTOCOMMIT")
-    name = f"materials_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    engine = get_engine(make_url(admin.url).set(database=name).render_as_string(hide_password=False))
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres("materials_test", template) as engine:
+        yield engine
 
 
 @pytest.fixture(params=DATABASES)
@@ -106,20 +119,8 @@ def session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def empty_postgres_engine() -> Iterator[Engine]:
-    url = postgres_url()
-    if not url:
-        _require_postgres()
-    assert url is not None
-    admin = get_engine(url, isolation_level="AUTOCOMMIT")
-    name = f"materials_empty_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = get_engine(make_url(admin.url).set(database=name).render_as_string(hide_password=False))
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres("materials_empty") as engine:
+        yield engine
 
 
 @pytest.fixture(params=DATABASES)
