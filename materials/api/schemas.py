@@ -10,6 +10,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from materials.domain.identifiers import normalise_isbn13
 from materials.domain.states import Audience, ItemStatus, MaterialType, ReservationState, RouteKind
+from materials.services.picking import PickLine
 
 FAUST = r"^\d{8}$"
 ISIL = r"^DK-\d{6}$"
@@ -194,23 +195,7 @@ class BranchOut(BaseModel):
     kind: str
 
 
-class PickLineOut(BaseModel):
-    """One copy to fetch from the shelf for a reservation."""
-
-    task_id: int
-    barcode: str
-    title: str
-    author: str
-    shelfmark: str
-    location: str | None
-    location_name: str | None
-    pickup: str
-    pickup_name: str
-    reservation_id: int | None
-    due_at: datetime | None
-    reason: str
-
-
 class PickListOut(BaseModel):
     branch: str
-    lines: list[PickLineOut]
+    # The service's own line: pydantic validates and documents a dataclass as it stands.
+    lines: list[PickLine]

@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 
 from materials.api.deps import Caller, reading_session, scoped
 from materials.api.routes import READ_ERRORS, problems
-from materials.api.schemas import ISIL, BranchOut, PickLineOut, PickListOut
+from materials.api.schemas import ISIL, BranchOut, PickListOut
 from materials.models import Branch
 from materials.services.picking import pick_list
 
@@ -31,4 +31,4 @@ def get_pick_list(
 ) -> PickListOut:
     """The branch's open picks for reservations, in the order of the walk through its shelves."""
     lines = pick_list(session, isil=isil)[:limit]
-    return PickListOut(branch=isil, lines=[PickLineOut(**line.as_dict()) for line in lines])
+    return PickListOut(branch=isil, lines=lines)
