@@ -1,9 +1,12 @@
 """crates list|seal|dispatch|receive, bins list|set and transit stuck (registered by materials.cli.reservations)."""
 
+from collections.abc import Callable
+
 import typer
 
 from materials.cli.common import cli_actor, emit_json, emit_table, fail, now, service_session
 from materials.domain.states import CrateState
+from materials.models import Crate
 from materials.services.crates import list_sort_bins, seal_crate, set_sort_bin
 from materials.services.transit import dispatch_crate, list_crates, receive_crate, stuck_in_transit
 
@@ -39,6 +42,14 @@ def crates_list(
     emit_json(rows) if json_out else emit_table(rows, title="Kasser")
 
 
+def _move_crate(
+    ctx: typer.Context, step: Callable[..., Crate], code: str, station: str, done: str, json_out: bool
+) -> None:
+    with service_session(ctx) as session:
+        crate = step(session, code=code, at=now(), station=station, actor=cli_actor())
+    emit_json({"code": crate.code, "state": str(crate.state)}) if json_out else typer.echo(f"{code}: {done}")
+
+
 @crates_app.command("seal")
 def crates_seal(
     ctx: typer.Context,
@@ -47,9 +58,7 @@ def crates_seal(
     json_out: bool = JSON,
 ) -> None:
     """Seal an open crate for the van."""
-    with service_session(ctx) as session:
-        crate = seal_crate(session, code=code, at=now(), station=station, actor=cli_actor())
-    emit_json({"code": crate.code, "state": str(crate.state)}) if json_out else typer.echo(f"{code}: forseglet")
+    _move_crate(ctx, seal_crate, code, station, "forseglet", json_out)
 
 
 @crates_app.command("dispatch")
@@ -60,9 +69,7 @@ def crates_dispatch(
     json_out: bool = JSON,
 ) -> None:
     """A sealed crate leaves on the van; its copies are in transit."""
-    with service_session(ctx) as session:
-        crate = dispatch_crate(session, code=code, at=now(), station=station, actor=cli_actor())
-    emit_json({"code": crate.code, "state": str(crate.state)}) if json_out else typer.echo(f"{code}: afsendt")
+    _move_crate(ctx, dispatch_crate, code, station, "afsendt", json_out)
 
 
 @crates_app.command("receive")

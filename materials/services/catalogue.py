@@ -60,11 +60,7 @@ def save_title(session: Session, *, faust: str, values: dict[str, Any], at: date
     created = title is None
     if title is None:
         title = Title(faust=normalise_faust(faust), title=str(values.get("title", "")), added_on=at.date())
-    changed = [name for name, value in values.items() if created or getattr(title, name) != value]
-    for name in changed:
-        setattr(title, name, values[name])
-    session.add(title)
-    session.flush()
+    changed = _apply(session, title, values, created=created)
     if changed:
         record_event(
             session,
@@ -117,11 +113,7 @@ def save_item(
         "parts": parts,
         "floating": floating,
     }
-    changed = [name for name, value in values.items() if created or getattr(item, name) != value]
-    for name in changed:
-        setattr(item, name, values[name])
-    session.add(item)
-    session.flush()
+    changed = _apply(session, item, values, created=created)
     if changed:
         record_event(
             session,
@@ -214,3 +206,13 @@ def release_reservation(session: Session, reservation: Reservation, *, at: datet
     from materials.services.allocation import allocate_title
 
     allocate_title(session, title_id=reservation.title_id, at=at, actor=actor)
+
+
+def _apply(session: Session, row: Title | Item, values: dict[str, Any], *, created: bool) -> list[str]:
+    """Set the values that differ (all of them on a new row), flush, and name the fields that changed."""
+    changed = [name for name, value in values.items() if created or getattr(row, name) != value]
+    for name in changed:
+        setattr(row, name, values[name])
+    session.add(row)
+    session.flush()
+    return changed
