@@ -11,7 +11,7 @@ from sqlmodel import Session, col, delete, select
 from logistics.planning.frames import insert_frame, stored_time
 from logistics.planning.snapshot import BranchRow
 from materials.clock import danish_date, to_local
-from materials.domain.states import ItemStatus, TaskKind, TaskState
+from materials.domain.states import ItemCondition, ItemStatus, TaskKind, TaskState
 from materials.errors import MaterialsError, NotFound
 from materials.models import Branch, Item, MoveSuggestion, Task, Title
 from materials.services.allocation import pick_station_for
@@ -42,6 +42,13 @@ def since_text(last_activity: str) -> str:
     return f"urørt siden {danish_date(at)} {to_local(at).year}"
 
 
+CONDITION_TEXT: dict[str, str] = {
+    ItemCondition.GOOD: "god stand",
+    # Chosen only when the source has no copy of the title in better condition to spare.
+    ItemCondition.WORN: "slidt, men det bedste ledige eksemplar",
+}
+
+
 def move_reason(row: dict[str, Any], branches: dict[int, BranchRow]) -> str:
     """One Danish line: why this copy, from here, to there."""
     to, source = branches[int(row["to_branch_id"])], branches[int(row["from_branch_id"])]
@@ -51,7 +58,11 @@ def move_reason(row: dict[str, Any], branches: dict[int, BranchRow]) -> str:
         have = f"{source.name} har {extra} for mange"
     else:
         have = f"står i {source.name}"
-    return f"{need}; {have}, {since_text(str(row['last_activity']))}"[:300]
+    copy = since_text(str(row["last_activity"]))
+    condition = CONDITION_TEXT.get(row.get("condition") or "")  # not assessed: nothing to say
+    if condition:
+        copy = f"{copy}, {condition}"
+    return f"{need}; {have}, {copy}"[:300]
 
 
 def write_moves(session: Session, chosen: pl.DataFrame, branches: dict[int, BranchRow], *, at: datetime) -> int:

@@ -1,10 +1,14 @@
 """Suggested moves: which copies, standing still where there are too many, should go where there are too few.
 
 Sources are lending branches holding more than their target and the remote store (target 0). Only copies on a
-shelf that have stood still (no loan or status change for `idle_days`), serve no reservation and have no open task
-can move; copies on display never do. Per title the largest surpluses meet the largest deficits; a pair is worth a
-move when its deficit outweighs the transport cost (the same weighing as check-in routing). The copies that stood
-still longest go first, and a day's moves are bounded by the crates a branch sends and the crates the van takes.
+shelf that have stood still (no loan or status change for `idle_days`), are not damaged, serve no reservation and have
+no open task can move; copies on display never do. Per title the largest surpluses meet the largest deficits; a pair
+is worth a move when its deficit outweighs the transport cost (the same weighing as check-in routing). A day's moves
+are bounded by the crates a branch sends and the crates the van takes.
+
+Which copies: the branch that is short gets the copy with the most loans left in it, so copies in good condition (or
+not assessed) go before worn ones, and among those the copy that stood still longest. A worn copy stays at the
+surplus branch, where it is the first the weeding list offers; a damaged one never travels (repair or withdraw it).
 """
 
 from collections.abc import Callable
@@ -22,9 +26,9 @@ PAIRS_PER_TITLE = 5
 def idle_copies(
     items: pl.LazyFrame, busy: pl.LazyFrame, moving: pl.LazyFrame, *, source_ids: list[int]
 ) -> pl.LazyFrame:
-    """Shelf copies at a source branch that stood still, serve nothing and go nowhere."""
+    """Shelf copies at a source branch that stood still, are not damaged, serve nothing and go nowhere."""
     return (
-        items.filter((pl.col("state") == ON_SHELF) & pl.col("idle") & pl.col("branch_id").is_in(source_ids))
+        items.filter((pl.col("state") == ON_SHELF) & pl.col("movable") & pl.col("branch_id").is_in(source_ids))
         .join(busy, on="item_id", how="anti")
         .join(moving, on="item_id", how="anti")
         .select("item_id", "title_id", "branch_id")
@@ -112,15 +116,16 @@ def allocate_moves(pairs: pl.DataFrame, *, per_branch: int, per_day: int) -> pl.
 
 
 def choose_copies(allocated: pl.DataFrame, idle: pl.LazyFrame, activity: pl.LazyFrame) -> pl.DataFrame:
-    """Which copies: at each source the ones that stood still longest (never lent first), one per chosen move."""
+    """Which copies, one per chosen move: at each source the best condition first, then the ones that stood still
+    longest (never lent first)."""
     ranked = (
         idle.join(
             allocated.lazy().select("title_id", pl.col("from_branch_id").alias("branch_id")).unique(),
             on=["title_id", "branch_id"],
         )
         .join(activity, on="item_id", how="left")
-        .with_columns(pl.col("last_activity").fill_null("").alias("last_activity"))
-        .sort(["title_id", "branch_id", "last_activity", "item_id"])
+        .with_columns(pl.col("last_activity").fill_null("").alias("last_activity"), pl.col("wear").fill_null(0))
+        .sort(["title_id", "branch_id", "wear", "last_activity", "item_id"])
         .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).over(["title_id", "branch_id"]).alias("seq"))
         .rename({"branch_id": "from_branch_id"})
     )
@@ -137,7 +142,8 @@ def suggest_moves(
 ) -> pl.DataFrame:
     """The day's moves: one row per copy, with what the reason needs.
 
-    `quiet`: item_id of copies not to move; `activity(title_ids)`: item_id, last_activity of their shelf copies.
+    `quiet`: item_id of copies not to move; `activity(title_ids)`: item_id, last_activity, condition and wear of
+    their shelf copies.
     """
     sources = [b.id for b in snapshot.branches.values() if b.lends or b.kind == BranchKind.STORAGE]
     idle = (

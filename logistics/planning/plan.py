@@ -53,7 +53,7 @@ def run_plan(session: Session, *, at: datetime, config: PlanningConfig | None = 
         snapshot, targets, config=config, quiet=quiet, activity=lambda ids: load_activity(session, ids)
     )
     lap("compute")
-    summary = write_targets(session, targets, snapshot.existing, at=at)
+    summary = write_targets(session, targets, snapshot.stored, at=at)
     count = write_moves(session, moves, snapshot.branches, at=at)
     record_event(
         session, at=at, kind="plan", actor=actor, demand=snapshot.demand.source, targets=summary.rows, moves=count

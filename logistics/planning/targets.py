@@ -4,8 +4,9 @@ A branch's target for a title is the Poisson quantile of its demand over the hor
 (the number of copies that meets every loan in that time with that probability: a base-stock level). Per branch and
 shelf section the targets together never exceed the section's capacity: when they would, all are scaled down
 (largest remainders first). A section the branch has no shelf for gets no targets; a shelf with capacity 0 has no
-limit set. What a branch holds counts copies on its shelves and displays, copies heading there, and copies whose
-move there was accepted. The deficit (target − held; > 0 wants more) is what check-in routing reads.
+limit set. What a branch holds counts copies on its shelves and displays (damaged ones too: they lend until they are
+repaired or weeded), copies heading there, and copies whose move there was accepted. The deficit (target − held;
+> 0 wants more) is what check-in routing reads.
 """
 
 from dataclasses import dataclass
@@ -13,10 +14,12 @@ from datetime import datetime
 
 import numpy as np
 import polars as pl
-from scipy.stats import poisson
+from scipy.special import ndtri as ndtr_inverse
+from scipy.special import pdtr
 from sqlmodel import Session, col, delete
 
 from logistics.planning.config import PlanningConfig
+from logistics.planning.digest import title_digests
 from logistics.planning.frames import insert_frame, stored_time
 from logistics.planning.snapshot import Snapshot
 from materials.models import Target
@@ -36,8 +39,21 @@ def held_copies(items: pl.LazyFrame, moving: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def poisson_quantile(demand: np.ndarray, level: float) -> np.ndarray:
-    positive = np.where(demand > 0, demand, 1.0)
-    return np.where(demand > 0, poisson.ppf(level, positive), 0).astype(np.int64)
+    """The smallest k with P(Poisson(demand) <= k) >= level, 0 without demand.
+
+    Each distinct demand once (the loan fallback has a few dozen), starting from the Cornish-Fisher approximation and
+    stepping to the exact answer with the Poisson CDF: scipy's `poisson.ppf` inverts the incomplete gamma function
+    iteratively for every value and took a second of CPU for the city's 460,000 rows.
+    """
+    values, inverse = np.unique(demand, return_inverse=True)
+    mean = np.where(values > 0, values, 0.0)
+    z = float(ndtr_inverse(level))
+    k = np.maximum(np.floor(mean + z * np.sqrt(mean) + (z * z - 1) / 6), 0.0)
+    while (short := pdtr(k, mean) < level).any():
+        k = np.where(short, k + 1, k)
+    while (more := (k > 0) & (pdtr(np.maximum(k - 1, 0), mean) >= level)).any():
+        k = np.where(more, k - 1, k)
+    return np.where(values > 0, k, 0).astype(np.int64)[inverse.reshape(-1)]
 
 
 def base_targets(demand: pl.LazyFrame, *, service_level: float) -> pl.LazyFrame:
@@ -124,41 +140,44 @@ class TargetSummary:
 
 
 KEY = ["title_id", "branch_id"]
-# The deficit is not compared: it is target − held, and check-in's claims keep it so.
-VALUES = ["target", "held", "demand"]
-# Above this share of changed rows, replacing the whole table is cheaper than deleting row by row.
+# Above this share of changed rows, replacing the whole table is cheaper than deleting title by title.
 REPLACE_ALL = 0.5
 DELETE_CHUNK = 5_000
 
 
-def target_changes(existing: pl.LazyFrame, fresh: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """(ids of stored rows that are gone or changed, fresh rows that are new or changed)."""
-    joined = existing.join(fresh.with_columns(pl.lit(True).alias("fresh")), on=KEY, how="full", coalesce=True,
-                           suffix="_new")  # fmt: skip
-    differs = pl.any_horizontal([pl.col(v).round(4).ne_missing(pl.col(f"{v}_new").round(4)) for v in VALUES])
-    stale = joined.filter(pl.col("id").is_not_null() & (pl.col("fresh").is_null() | differs)).select("id")
-    new = joined.filter(pl.col("fresh").is_not_null() & (pl.col("id").is_null() | differs)).select(
-        *KEY, *[pl.col(f"{v}_new").alias(v) for v in VALUES], pl.col("deficit")
+def target_changes(stored: pl.LazyFrame, fresh: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """(stored titles whose rows are gone or changed: title_id, row_count; fresh rows of new or changed titles).
+
+    `stored`: per title its row count and digest (DIGEST_SCHEMA). The deficit is not compared: it is target − held,
+    and check-in's claims keep it so.
+    """
+    joined = stored.join(title_digests(fresh), on="title_id", how="full", coalesce=True, suffix="_new")
+    differs = pl.col("row_count").ne_missing(pl.col("row_count_new")) | pl.col("digest").ne_missing(
+        pl.col("digest_new")
     )
+    changed = joined.filter(differs)
+    stale = changed.filter(pl.col("row_count").is_not_null()).select("title_id", "row_count")
+    new = fresh.join(changed.filter(pl.col("row_count_new").is_not_null()).select("title_id"), on="title_id")
     return stale, new
 
 
-def write_targets(session: Session, targets: pl.DataFrame, existing: pl.DataFrame, *, at: datetime) -> TargetSummary:
+def write_targets(session: Session, targets: pl.DataFrame, stored: pl.DataFrame, *, at: datetime) -> TargetSummary:
     """Bring the Target table to `targets` in the caller's transaction (the caller commits).
 
-    Only rows that changed are rewritten (a night's plan changes a few per cent of them), so the write lock that
-    check-in waits for is short; `computed_at` is the plan that last changed a row.
+    Only the titles whose rows changed are rewritten (a night's plan changes a few per cent of them), so the write
+    lock that check-in waits for is short; `computed_at` is the plan that last changed a title's rows.
     """
     fresh = targets.with_columns(pl.col("demand").round(4).alias("demand"))
-    stale_lazy, new_lazy = target_changes(existing.lazy(), fresh.lazy())
-    stale, new = stale_lazy.collect()["id"].to_list(), new_lazy.collect()
-    if len(stale) > REPLACE_ALL * max(existing.height, 1):
+    stale_lazy, new_lazy = target_changes(stored.lazy(), fresh.lazy())
+    stale, new = stale_lazy.collect(), new_lazy.collect()
+    if stale["row_count"].sum() > REPLACE_ALL * max(int(stored["row_count"].sum() or 0), 1):
         session.exec(delete(Target))
         new = fresh
     else:
-        for start in range(0, len(stale), DELETE_CHUNK):
-            chunk = stale[start : start + DELETE_CHUNK]
-            session.exec(delete(Target).where(col(Target.id).in_(chunk)))
+        titles = stale["title_id"].to_list()
+        for first in range(0, len(titles), DELETE_CHUNK):
+            chunk = titles[first : first + DELETE_CHUNK]
+            session.exec(delete(Target).where(col(Target.title_id).in_(chunk)))
     # Inserting in key order keeps the B-tree appends local: three times faster on SQLite than random order.
     frame = new.sort(KEY).with_columns(pl.lit(stored_time(session, at)).alias("computed_at"))
     insert_frame(session, "target", frame, trusted=True)

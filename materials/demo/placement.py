@@ -19,6 +19,9 @@ MISSING_SHARE = 0.003
 HEADING_HOME_SHARE = 0.004
 STUCK_SHARE = 0.15  # of those in transit, the share that has been on the way too long
 NEARLY_FULL_SHARE = 0.1  # of shelf sections, the share with hardly any room left
+# Condition follows use: copies lent this often are worn, then damaged; a few per thousand are damaged by accident
+# (chosen by a hash of the id, so the seed's random streams stay as they were).
+WORN_LOANS, DAMAGED_LOANS, ACCIDENT_PER_MILLE = 12, 20, 3
 
 
 def item_states(
@@ -169,6 +172,19 @@ def items_frame(
             maintain_order="left",
         )
         .with_columns(pl.col("loan_count").fill_null(0))
+        .with_columns(condition(pl.col("id"), pl.col("loan_count")))
+    )
+
+
+def condition(item_id: pl.Expr, loan_count: pl.Expr) -> pl.Expr:
+    accident = (item_id * 2654435761) % 1000 < ACCIDENT_PER_MILLE
+    return (
+        pl.when((loan_count >= DAMAGED_LOANS) | accident)
+        .then(pl.lit("damaged"))
+        .when(loan_count >= WORN_LOANS)
+        .then(pl.lit("worn"))
+        .otherwise(pl.lit("good"))
+        .alias("condition")
     )
 
 

@@ -44,6 +44,14 @@ class ItemStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class ItemCondition(StrEnum):
+    """A copy's physical condition as the materials team records it; unrecorded (NULL) counts as good."""
+
+    GOOD = "good"
+    WORN = "worn"  # still lends, but shows its age: the copy to keep back when a better one can go
+    DAMAGED = "damaged"  # needs repair or withdrawal: never sent anywhere but to the weeding list
+
+
 class ReservationState(StrEnum):
     WAITING = "waiting"  # no copy yet
     ALLOCATED = "allocated"  # a shelf copy is chosen; its pick task is open

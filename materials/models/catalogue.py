@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
-from materials.domain.states import Audience, ItemStatus, MaterialType
+from materials.domain.states import Audience, ItemCondition, ItemStatus, MaterialType
 
 
 class Title(SQLModel, table=True):
@@ -53,3 +53,5 @@ class Item(SQLModel, table=True):
     status_changed_at: datetime | None = None
     last_loan_at: datetime | None = None
     loan_count: int = 0
+    # Recorded by the materials team when they handle the copy; None: not assessed (counts as good).
+    condition: ItemCondition | None = Field(default=None, sa_type=String(10))

@@ -34,6 +34,7 @@ from tests.factories import (
     make_small_city,
     make_station,
     make_title,
+    make_transport_cost,
 )
 
 CONFIG = PlanningConfig()
@@ -162,3 +163,29 @@ def test_a_display_exports_as_a_digital_book_display(session: Session, tmp_path:
     html = html_path.read_text()
     assert "Kvinden i buret" in json_path.read_text()
     assert "<h1>Krimiugen</h1>" in html and "870970-basis:12345678" in html and "Adler-Olsen" in html
+
+
+def test_filling_a_display_for_an_event_makes_tasks_due_before_the_event_opens(session: Session) -> None:
+    city, _display = _crime_week(session)
+    make_location(session, city.valby, kind=LocationKind.DISPLAY, code="display-2", section=None, capacity=10)
+    talk = make_calendar_event(session, city.valby, "Forfattermøde", starts_at=DURING + timedelta(days=2, hours=8))
+    display = create_display(
+        session, branch_isil="DK-710115", name="Mød forfatteren", capacity=2, starts_on=NOV_20,
+        ends_on=NOV_20 + timedelta(days=6), at=T0, theme="krimi", event_id=talk.id, location_code="display-2",
+    )  # fmt: skip
+    here = make_title(session, "Krimi i Valby", subjects="krimi")
+    there = make_title(session, "Krimi i Sundby", subjects="krimi")
+    make_item(session, here, city.valby, "KRIMI-AT-VALBY", status_changed_at=LONG_AGO)
+    make_item(session, there, city.sundby, "KRIMI-AT-SUNDBY", status_changed_at=LONG_AGO)
+    make_station(session, city.sundby, "pluk-710112", kind="pick")
+    make_transport_cost(session, city.sundby, city.valby, 20.0)
+    suggest_titles(session, display.id, config=CONFIG, at=T0)
+
+    filled = fill_display(session, display.id, config=CONFIG, at=T0)
+
+    tasks = [session.get(Task, t) for t in filled.tasks]
+    assert (filled.local, filled.from_elsewhere) == (1, 1)
+    assert all(t is not None and t.due_at is not None and t.due_at < talk.starts_at for t in tasks)
+    # the copy from Sundby must leave days earlier than the one on Valby's own shelf
+    due = sorted(t.due_at for t in tasks if t and t.due_at)
+    assert due[1] - due[0] >= timedelta(days=CONFIG.display_transit_days - 1)

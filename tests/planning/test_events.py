@@ -86,3 +86,25 @@ def test_a_calendar_row_without_a_date_is_refused_naming_the_row(session: Sessio
 
     with pytest.raises(EventImportError, match="row 2: missing date"):
         import_events(session, path, at=T0)
+
+
+def test_an_icalendar_import_with_a_bad_event_leaves_the_imported_events_as_they_were(
+    session: Session, tmp_path: Path
+) -> None:
+    city = make_small_city(session)
+    path = tmp_path / "arrangementer.ics"
+    path.write_text(ICS, encoding="utf-8")
+    import_events(session, path, at=T0)
+    renamed = ICS.replace("SUMMARY:Forfattermøde: Sara Blædel", "SUMMARY:Aflyst")
+    unknown_branch = (
+        "BEGIN:VEVENT\nUID:kbh-2026-1188\nDTSTART;TZID=Europe/Copenhagen:20261125T100000\n"
+        "SUMMARY:Babysalmesang\nLOCATION:Vanløse-Nord\nEND:VEVENT\n"
+    )
+    path.write_text(renamed.replace("END:VCALENDAR", unknown_branch + "END:VCALENDAR"), encoding="utf-8")
+
+    with pytest.raises(EventImportError, match=re.escape("nothing imported; event 2: unknown branch 'Vanløse-Nord'")):
+        import_events(session, path, at=T0)
+
+    session.expire_all()
+    (event,) = _events(session)
+    assert (event.name, event.branch_id) == ("Forfattermøde: Sara Blædel", city.valby.id)

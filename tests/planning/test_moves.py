@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from logistics.planning.config import PlanningConfig
 from logistics.planning.move_decisions import MoveNotOpen, NotAMove, accept_move, list_moves, pick_move, reject_move
 from logistics.planning.plan import run_plan
-from materials.domain.states import ItemStatus, TaskKind, TaskState
+from materials.domain.states import ItemCondition, ItemStatus, TaskKind, TaskState
 from materials.models import Item, MoveSuggestion, Task
 from tests.factories import T0, make_item, make_past_loans, make_small_city, make_station, make_title
 
@@ -114,3 +114,62 @@ def test_decided_copies_are_not_suggested_again_the_next_night(session: Session)
     again = {m.item_id for m in _moves(session) if m.state == "suggested"}
     assert first.barcode not in {session.get(Item, i).barcode for i in again}  # type: ignore[union-attr]
     assert second.barcode not in {session.get(Item, i).barcode for i in again}  # type: ignore[union-attr]
+
+
+def _assess(session: Session, item: Item, condition: ItemCondition) -> None:
+    item.condition = condition
+    session.add(item)
+    session.commit()
+
+
+def _one_move_from_sundby(session: Session) -> list[Item]:
+    """Sundby holds 4 idle copies and needs 3 of them; Valby is short: one copy should move."""
+    city, title, hoard = _valby_wants_what_sundby_hoards(session)
+    lent_at_sundby = make_item(session, title, city.osterbro, "LENT-AT-SUNDBY", status_changed_at=LONG_AGO)
+    make_past_loans(session, lent_at_sundby, city.sundby, count=4, last=T0)
+    return hoard
+
+
+def test_a_copy_in_good_condition_moves_before_a_worn_one_that_stood_still_longer(session: Session) -> None:
+    hoard = _one_move_from_sundby(session)
+    _assess(session, hoard[0], ItemCondition.WORN)  # untouched longest, but worn
+    _assess(session, hoard[1], ItemCondition.GOOD)
+
+    run_plan(session, at=AT)
+
+    moves = _moves(session)
+    assert [m.item_id for m in moves] == [hoard[1].id]
+    assert moves[0].reason.endswith("god stand")
+
+
+def test_a_worn_copy_moves_when_the_source_has_none_better_and_the_reason_says_so(session: Session) -> None:
+    hoard = _one_move_from_sundby(session)
+    for item in hoard:
+        _assess(session, item, ItemCondition.WORN)
+
+    run_plan(session, at=AT)
+
+    moves = _moves(session)
+    assert [m.item_id for m in moves] == [hoard[0].id]
+    assert moves[0].reason.endswith("slidt, men det bedste ledige eksemplar")
+
+
+def test_a_damaged_copy_never_moves(session: Session) -> None:
+    hoard = _one_move_from_sundby(session)
+    for item in hoard:
+        _assess(session, item, ItemCondition.DAMAGED)
+
+    run_plan(session, at=AT)
+
+    assert _moves(session) == []
+
+
+def test_a_copy_nobody_assessed_moves_like_a_good_one_and_its_reason_claims_no_condition(session: Session) -> None:
+    hoard = _one_move_from_sundby(session)
+    _assess(session, hoard[1], ItemCondition.WORN)
+
+    run_plan(session, at=AT)
+
+    moves = _moves(session)
+    assert [m.item_id for m in moves] == [hoard[0].id]
+    assert "stand" not in moves[0].reason and "slidt" not in moves[0].reason

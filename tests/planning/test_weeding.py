@@ -43,3 +43,29 @@ def test_weeding_proposes_unused_surplus_copies_and_keeps_what_the_targets_need(
     assert all(c.keep == 1 and c.copies == 6 for c in found)
     assert {u.id for u in unused} <= {c.item_id for c in found}
     assert found[0].reason.startswith("0 udlån på 6 år")
+
+
+def test_weeding_offers_a_titles_damaged_copy_first_then_its_worn_one_and_keeps_the_good_one(session: Session) -> None:
+    city = make_small_city(session)
+    title = make_title(session, "Tre eksemplarer i hver sin stand")
+    good = make_item(session, title, city.sundby, "NEVER-LENT-GOOD", status_changed_at=LONG_AGO, condition="good")
+    worn = make_item(session, title, city.sundby, "NEVER-LENT-WORN", status_changed_at=LONG_AGO, condition="worn")
+    damaged = make_item(session, title, city.valby, "LENT-BUT-DAMAGED", status_changed_at=LONG_AGO,
+                        condition="damaged")  # fmt: skip
+    make_past_loans(session, damaged, city.valby, count=5, last=T0 - timedelta(days=60))
+
+    found = weeding_candidates(session, config=CONFIG, at=T0)
+
+    # 3 copies, keep 1: the damaged one although it is lent, then the worn one; the good one stays
+    assert [c.barcode for c in found] == ["LENT-BUT-DAMAGED", "NEVER-LENT-WORN"]
+    assert good.id not in {c.item_id for c in found} and worn.id == found[1].item_id
+    assert found[0].reason.startswith("beskadiget; 5 udlån på 6 år")
+    assert found[1].reason.startswith("slidt; 0 udlån på 6 år")
+
+
+def test_weeding_never_proposes_a_damaged_last_copy(session: Session) -> None:
+    city = make_small_city(session)
+    only = make_title(session, "Eneste eksemplar, beskadiget")
+    make_item(session, only, city.valby, "DAMAGED-LAST-COPY", status_changed_at=LONG_AGO, condition="damaged")
+
+    assert weeding_candidates(session, config=CONFIG, at=T0) == []
