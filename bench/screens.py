@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,9 +45,9 @@ KINDS = [TaskKind.SORT, TaskKind.PICK, TaskKind.PACK, TaskKind.SHELVE, TaskKind.
 
 def top_up_tasks(session: Session, target: int) -> int:
     """Add open tasks until `target` are open; returns how many were added."""
-    have = int(session.execute(select(func.count()).where(Task.state == TaskState.OPEN)).scalar_one())
+    have = int(session.execute(select(func.count()).where(col(Task.state) == TaskState.OPEN)).scalar_one())
     missing = max(0, target - have)
-    branch_id = session.execute(select(Branch.id).limit(1)).scalar_one()
+    branch_id = session.execute(select(col(Branch.id)).limit(1)).scalar_one()
     now = datetime.now(UTC)
     for start in range(0, missing, 50_000):
         rows = [
@@ -63,7 +63,9 @@ def top_up_tasks(session: Session, target: int) -> int:
 def add_events(session: Session, count: int, days: int = 7) -> None:
     """Check-ins and completed tasks spread over the last `days` days, for the manager's figures. The event log is
     append-only (triggers refuse DELETE), so use this on a copy of the database only."""
-    stations = list(session.execute(select(Station.name).where(Station.kind == "scan")).scalars()) or ["sortering-1"]
+    stations = list(session.execute(select(col(Station.name)).where(col(Station.kind) == "scan")).scalars()) or [
+        "sortering-1"
+    ]
     now = datetime.now(UTC)
     step = timedelta(days=days) / max(count, 1)
     for start in range(0, count, 50_000):
@@ -139,7 +141,7 @@ def main() -> None:
         if args.add_events:
             add_events(session, args.add_events)
         scans = barcodes_on_loan(session, args.runs)
-        stations = set(session.execute(select(Station.name)).scalars())
+        stations = set(session.execute(select(col(Station.name))).scalars())
     try:
         chosen = [(n, r, s) for n, r, s in PAGES if n in args.pages.split(",")]
         results = [bench_page(n, r, s if s is None or s in stations else None, args.runs, scans) for n, r, s in chosen]

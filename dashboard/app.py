@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from dashboard.components.context import current_user, log_out
+from dashboard.components.context import current_user, log_out, remember_login, resume_from_browser
 from dashboard.roles import screens_for
 
 st.set_page_config(page_title="Materialeteamet", page_icon=":material/local_library:", layout="wide")
 
-user = current_user()
+user = current_user() or resume_from_browser()
 if user is None:
     page = st.navigation([st.Page("pages/login.py", title="Log ind", icon=":material/login:", default=True)])
 else:
@@ -23,4 +23,7 @@ else:
         if st.button("Log ud", key="logout", icon=":material/logout:"):
             log_out()
             st.rerun()
+        remember_login()
+if user is None:
+    remember_login()  # forgets the cookie of a login that has ended
 page.run()

@@ -75,6 +75,7 @@ def main(url: str, folder: Path, actor: str) -> int:
     from logistics.training import STEPS, run_training
     from materials.db import get_engine
 
+    folder.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC).isoformat()
     base = {"pid": os.getpid(), "started_at": started, "actor": actor, "total": len(STEPS)}
     done: list[str] = []

@@ -1,7 +1,7 @@
 """What every page needs: the engine, sessions, the logged-in user and the guard that keeps pages to their roles."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import NoReturn
 
 import streamlit as st
@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
 
+from dashboard.components import sessions
 from dashboard.roles import BY_KEY, may_open
 from materials.db import get_engine, read_session
 from materials.domain.states import Role
@@ -58,13 +59,53 @@ def current_user() -> ScreenUser | None:
     return user if isinstance(user, ScreenUser) else None
 
 
-def log_in(user: ScreenUser) -> None:
+def resume_from_browser() -> ScreenUser | None:
+    """Log in again from the browser's login cookie after a reload (see dashboard.components.sessions)."""
+    token = sessions.browser_token()
+    if token is None or st.session_state.get(sessions.FORGET_KEY):
+        return None
+    try:
+        with writer() as session:
+            found = sessions.resume_session(session, token=token, at=now())
+    except DATABASE_DOWN:
+        return None  # the cookie stays: the next reload with the database back logs in again
+    if found is None:  # expired, logged out or the user deactivated: the browser forgets it
+        st.session_state[sessions.FORGET_KEY] = True
+        return None
+    user = ScreenUser(username=found.username, role=found.role, station=found.station)
+    log_in(user, token)
+    return user
+
+
+def log_in(user: ScreenUser, token: str | None = None) -> None:
+    st.session_state.pop(sessions.FORGET_KEY, None)
     st.session_state[USER_KEY] = user
+    if token is not None:
+        st.session_state[sessions.TOKEN_KEY] = token
+
+
+def remember_login() -> None:
+    """Keep the login in the browser (a cookie written by the page), or forget it after a logout. Written again
+    after a reload too, so the cookie's age is renewed with the login's expiry."""
+    token = st.session_state.get(sessions.TOKEN_KEY)
+    user = current_user()
+    if token and user:
+        sessions.write_cookie(token, sessions.lifetime(user.role))
+    elif user is None and st.session_state.get(sessions.FORGET_KEY):
+        sessions.write_cookie("", timedelta(0))
 
 
 def log_out() -> None:
+    token = st.session_state.get(sessions.TOKEN_KEY)
+    if token:
+        try:
+            with writer() as session:
+                sessions.end_session(session, token=token, at=now())
+        except DATABASE_DOWN:
+            pass  # the browser forgets the token below; the row expires by itself
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    st.session_state[sessions.FORGET_KEY] = True
 
 
 def database_down(exc: BaseException) -> NoReturn:

@@ -1,9 +1,12 @@
 """The scan station's loop: take a scan from the field, ask check-in, and keep what the screen shows.
 
-A scan that cannot reach the database is NOT recorded; it is kept in a list on the screen that says so until the
-same barcode is scanned again successfully, so no copy is forgotten on the table.
+A scan that cannot reach the database (or fails in any way that is not check-in's own answer) is NOT recorded; it
+is kept in a list that the station's screen shows until the same barcode is scanned again successfully, so no copy
+is forgotten on the table. The list belongs to the station, not to the browser session: a reload keeps it.
 """
 
+import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,18 +14,21 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import streamlit as st
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from dashboard.components.context import DATABASE_DOWN, now, settings, writer
+from dashboard.components.context import DATABASE_DOWN, now, reader, settings, writer
 from materials.errors import MaterialsError
+from materials.models import Event
+from materials.services.routing import RouteDecision
 
 FIELD_KEY = "scan_code"
 PARTS_KEY = "scan_parts_checked"
 HISTORY_KEY = "scan_history"
-UNRECORDED_KEY = "scan_unrecorded"
 HISTORY_LENGTH = 10
 SESSION_KEY = "scan_db_session"
 RECENT_KEY = "scan_recent_times"
+RESTORED_KEY = "scan_history_restored"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -84,13 +90,38 @@ def scan(check_in: Callable[..., Any], barcode: str, *, station: str, actor: str
         decision = check_in(station_session(), barcode, station, at, actor=actor, parts_checked=parts_checked)
     except DATABASE_DOWN:
         forget_station_session()
-        return ScanLine(
-            at=at, barcode=barcode, status="unrecorded", headline="IKKE registreret",
-            reason="Databasen svarer ikke. Læg materialet til side og scan det igen, når skærmen virker.",
-        )  # fmt: skip
+        return _not_recorded(at, barcode, "Databasen svarer ikke.")
     except MaterialsError as exc:
         return ScanLine(at=at, barcode=barcode, status="error", headline="Fejl", reason=str(exc))
+    except Exception as exc:  # whatever else went wrong, the copy in the hand must not be forgotten
+        log.exception("scan of %s at %s failed", barcode, station)
+        forget_station_session()
+        return _not_recorded(at, barcode, f"Fejl i systemet ({type(exc).__name__}).")
     return _decision_line(decision, at, (time.perf_counter() - started) * 1000)
+
+
+def _not_recorded(at: datetime, barcode: str, why: str) -> ScanLine:
+    return ScanLine(
+        at=at, barcode=barcode, status="unrecorded", headline="IKKE registreret",
+        reason=f"{why} Læg materialet til side og scan det igen, når skærmen virker.",
+    )  # fmt: skip
+
+
+@st.cache_resource(show_spinner=False)
+def _set_aside() -> tuple[threading.Lock, dict[str, list[ScanLine]]]:
+    """Scans not recorded, per station, for as long as the screens' server runs (it serves one database)."""
+    return threading.Lock(), {}
+
+
+def forget_set_aside() -> None:
+    _set_aside.clear()
+
+
+def _keep_set_aside(station: str, line: ScanLine) -> None:
+    lock, lines = _set_aside()
+    with lock:
+        kept = [u for u in lines.get(station, []) if u.barcode != line.barcode]
+        lines[station] = [*kept, line] if line.status == "unrecorded" else kept
 
 
 def on_scan(check_in: Callable[..., Any], *, station: str, actor: str) -> None:
@@ -105,22 +136,51 @@ def on_scan(check_in: Callable[..., Any], *, station: str, actor: str) -> None:
         recent.append(line.at)
         st.session_state[RECENT_KEY] = [at for at in recent if at > line.at - timedelta(hours=1)]
     history: list[ScanLine] = st.session_state.setdefault(HISTORY_KEY, [])
+    st.session_state[RESTORED_KEY] = False
     history.insert(0, line)
     del history[HISTORY_LENGTH:]
-    unrecorded: list[ScanLine] = st.session_state.setdefault(UNRECORDED_KEY, [])
-    if line.status == "unrecorded":
-        if all(u.barcode != barcode for u in unrecorded):
-            unrecorded.append(line)
-    else:
-        st.session_state[UNRECORDED_KEY] = [u for u in unrecorded if u.barcode != barcode]
+    _keep_set_aside(station, line)
 
 
-def history() -> list[ScanLine]:
-    return list(st.session_state.get(HISTORY_KEY, []))
+def history(station: str) -> list[ScanLine]:
+    """The last scans, newest first. A new browser session (a reload) starts from the station's event log."""
+    if HISTORY_KEY not in st.session_state:
+        try:
+            st.session_state[HISTORY_KEY] = _recorded(station)
+        except DATABASE_DOWN:
+            return []
+        st.session_state[RESTORED_KEY] = True
+    return list(st.session_state[HISTORY_KEY])
 
 
-def unrecorded() -> list[ScanLine]:
-    return list(st.session_state.get(UNRECORDED_KEY, []))
+def restored() -> bool:
+    """Whether the history was read from the log (a reload) and nothing has been scanned in this session yet."""
+    return bool(st.session_state.get(RESTORED_KEY))
+
+
+def _recorded(station: str) -> list[ScanLine]:
+    with reader() as session:
+        events = session.exec(
+            select(Event)
+            .where(Event.station == station, Event.kind == "checkin")
+            .order_by(col(Event.at).desc(), col(Event.id).desc())
+            .limit(HISTORY_LENGTH)
+        ).all()
+    lines = []
+    for event in events:
+        try:
+            decision = RouteDecision.from_dict(event.payload["decision"])
+        except (KeyError, TypeError, ValueError):  # an event written before decisions were logged
+            continue
+        lines.append(_decision_line(decision, event.at, 0.0))
+    return lines
+
+
+def unrecorded(station: str) -> list[ScanLine]:
+    """The station's scans that were not recorded, oldest first (a reload of the browser keeps them)."""
+    lock, lines = _set_aside()
+    with lock:
+        return list(lines.get(station, []))
 
 
 def scans_last_hour(at: datetime) -> int:

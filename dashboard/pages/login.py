@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from dashboard.components.context import DATABASE_DOWN, ScreenUser, log_in, reader
+from dashboard.components.context import DATABASE_DOWN, ScreenUser, log_in, now, reader, writer
+from dashboard.components.sessions import open_session
 from materials.services.auth import AuthenticationFailed, authenticate_user
 
 st.title("Materialeteamet")
@@ -17,11 +18,13 @@ if submitted:
     try:
         with reader() as session:
             user = authenticate_user(session, username=username.strip(), password=password)
+        with writer() as session:  # so a reload of the browser keeps the login (dashboard.components.sessions)
+            token = open_session(session, username=user.username, at=now())
     except AuthenticationFailed:
         st.error("Forkert brugernavn eller adgangskode. Prøv igen.")
         st.stop()
     except DATABASE_DOWN:
         st.error("Databasen svarer ikke, så du kan ikke logge ind lige nu. Prøv igen om lidt.")
         st.stop()
-    log_in(ScreenUser(username=user.username, role=user.role, station=user.station))
+    log_in(ScreenUser(username=user.username, role=user.role, station=user.station), token)
     st.rerun()

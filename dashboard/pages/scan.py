@@ -52,9 +52,9 @@ def station_screen(station: str) -> None:
             kwargs={"check_in": check_in, "station": station, "actor": user.username},
         )
     keep_focus(FIELD_LABEL)
-    lines = scanning.history()
-    destination_banner(lines[0] if lines else None)
-    for line in scanning.unrecorded():
+    lines = scanning.history(station)
+    destination_banner(lines[0] if lines and not scanning.restored() else None)
+    for line in scanning.unrecorded(station):
         st.error(f"IKKE registreret: {line.barcode}. Læg den til side og scan den igen.", icon="⚠️")
     left, right = st.columns([4, 1])
     with left:
@@ -65,7 +65,10 @@ def station_screen(station: str) -> None:
         except DATABASE_DOWN:
             rate = scanning.scans_last_hour(now())
         st.metric("Materialer i timen", rate)
-        st.caption(f"Station **{station}**" + (f" · svartid {lines[0].millis:.0f} ms" if lines else ""))
+        st.caption(
+            f"Station **{station}**"
+            + (f" · svartid {lines[0].millis:.0f} ms" if lines and not scanning.restored() else "")
+        )
 
 
 station_screen(station)

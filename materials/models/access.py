@@ -46,3 +46,15 @@ class IdempotencyKey(SQLModel, table=True):
     status_code: int
     response: dict[str, Any] = Field(default_factory=dict, sa_column=Column(Json, nullable=False))
     created_at: datetime
+
+
+class ScreenSession(SQLModel, table=True):
+    """A login on the screens that outlives a browser reload: the browser keeps a random token in a cookie, the
+    database only its SHA-256 (the token is 256 random bits, so a fast hash is enough) and when it expires."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None = None  # logged out

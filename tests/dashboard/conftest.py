@@ -12,6 +12,7 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components.context import USER_KEY, ScreenUser
+from dashboard.components.scanning import forget_set_aside
 from materials.domain.states import Role
 from tests.factories import SmallCity, make_item, make_loan, make_reservation, make_small_city, make_title
 
@@ -33,6 +34,7 @@ class ScreenDb:
 def screen_db(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> ScreenDb:
     url = sqlite_engine.url.render_as_string(hide_password=False)
     monkeypatch.setenv("MATERIALS_DATABASE_URL", url)
+    forget_set_aside()  # the stations' unrecorded scans live as long as the server: here, the test process
     with Session(sqlite_engine, expire_on_commit=False) as session:
         city = make_small_city(session)
     return ScreenDb(sqlite_engine, url, city)

@@ -2,6 +2,7 @@
 
 import os
 import signal
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -108,6 +109,26 @@ def test_retraining_runs_in_the_background(screen_db: ScreenDb, runs: Path, page
         status = retrain.read_status(runs) or {}
         if status.get("state") == "running":
             os.kill(int(status["pid"]), signal.SIGTERM)
+
+
+def test_retraining_a_library_with_no_history_ends_with_a_clear_message(
+    screen_db: ScreenDb, runs: Path, page: Callable[..., AppTest]
+) -> None:
+    at = page("data", role=Role.DATA).run()  # the runs' titles have no copies and no loans: the item table is empty
+
+    at.button(key="data_retrain").click()
+    at.run()
+    deadline = time.monotonic() + 180
+    while retrain.is_running(runs) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    at.run()
+
+    status = retrain.read_status(runs)
+    assert status is not None and status["state"] == "failed", status
+    # What is missing, in words, not a type error from reading an empty table (a barcode column of no type).
+    assert "no loans" in status["error"] or "no events" in status["error"], status["error"]
+    assert any("Seneste træning fejlede" in e.value and status["error"] in e.value for e in at.error)
+    assert not at.exception and not at.button(key="data_retrain").disabled  # the page goes on; try again later
 
 
 def test_a_scan_station_cannot_open_the_data_page(screen_db: ScreenDb, page: Callable[..., AppTest]) -> None:

@@ -92,3 +92,64 @@ def test_the_queue_wall_counts_open_tasks_per_station(screen_db: ScreenDb, page:
     row = wall[wall["Station"] == "pluk-710109"]
     assert int(row["Pluk"].iloc[0]) == 3
     assert at.metric[0].value == "3"
+
+
+def test_a_sealed_crate_is_dispatched_and_received_at_its_branch(
+    screen_db: ScreenDb, page: Callable[..., AppTest]
+) -> None:
+    from materials.services.checkin import check_in
+    from materials.services.crates import seal_crate
+
+    barcode = reserved_elsewhere(screen_db)
+    with screen_db.session() as session:
+        check_in(session, barcode, "sortering-1", T0)
+        code = session.exec(select(Crate)).one().code
+        seal_crate(session, code=code, at=T0)
+    sorter = page("crates", role=Role.STATION, username="sortering-1", station="sortering-1").run()
+    assert list(table_with(sorter, "Kasse", "Fyldt")["Kasse"]) == [code]
+
+    sorter.button(key="crate_sealed_button").click()
+    sorter.run()
+
+    assert not sorter.exception
+    assert any(f"Kasse {code}: afsendt" in s.value for s in sorter.success)
+    with screen_db.session() as session:
+        assert session.exec(select(Crate)).one().state == CrateState.DISPATCHED
+    # The sorting room is not where the crate goes: receiving it there is refused and changes nothing.
+    sorter.button(key="crate_dispatched_button").click()
+    sorter.run()
+    assert not sorter.exception
+    assert any("station 'sortering-1' is elsewhere" in e.value for e in sorter.error)
+
+    valby = page("crates", role=Role.STATION, username="automat-valby", station="automat-710115").run()
+    valby.button(key="crate_dispatched_button").click()
+    valby.run()
+
+    assert not valby.exception
+    assert any(f"Kasse {code}: modtaget" in s.value for s in valby.success)
+    with screen_db.session() as session:
+        crate = session.exec(select(Crate)).one()
+        item = session.exec(select(Item).where(Item.barcode == barcode)).one()
+        task = session.exec(select(Task).where(Task.item_id == item.id, Task.station == "automat-710115")).one()
+    assert crate.state == CrateState.RECEIVED
+    assert item.branch_id == screen_db.city.valby.id
+    assert task.kind == TaskKind.SHELVE and task.crate_id == crate.id and "reserveringshylden" in task.reason
+
+
+def test_copies_stuck_in_transit_are_listed_with_their_age(screen_db: ScreenDb, page: Callable[..., AppTest]) -> None:
+    from materials.services.checkin import check_in
+    from materials.services.crates import seal_crate
+    from materials.services.transit import dispatch_crate
+
+    barcode = reserved_elsewhere(screen_db)
+    with screen_db.session() as session:
+        check_in(session, barcode, "sortering-1", T0)
+        code = session.exec(select(Crate)).one().code
+        seal_crate(session, code=code, at=T0)
+        dispatch_crate(session, code=code, at=T0)  # and the van never arrived
+    at = page("crates", role=Role.SPECIALIST, username="mette").run()
+
+    assert not at.exception
+    stuck = table_with(at, "Stregkode", "Dage")
+    assert list(stuck["Stregkode"]) == [barcode] and list(stuck["Kasse"]) == [code]
+    assert float(stuck["Dage"].iloc[0]) > 5

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
+from materials.domain.states import TaskKind, TaskState
 from materials.models import Event, Task
 from materials.services import reports
 from tests.dashboard.conftest import ScreenDb
@@ -24,7 +25,7 @@ def test_staff_time_prices_the_work_and_scales_a_week_to_a_year(screen_db: Scree
     with Session(screen_db.engine) as session:
         for n in range(350):
             session.add(Event(at=MONDAY + timedelta(seconds=n), kind="checkin", station="sortering-1"))
-        session.add(Task(kind="pick", state="done", station="pluk", branch_id=screen_db.city.valby.id or 0,
+        session.add(Task(kind=TaskKind.PICK, state=TaskState.DONE, station="pluk", branch_id=screen_db.city.valby.id or 0,
                          created_at=MONDAY, done_at=MONDAY + timedelta(hours=1)))  # fmt: skip
         session.commit()
         week = reports.staff_time(
