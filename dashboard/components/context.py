@@ -13,6 +13,7 @@ from dashboard.components import sessions
 from dashboard.roles import BY_KEY, may_open
 from materials.db import get_engine, read_session
 from materials.domain.states import Role
+from materials.services import screen_sessions
 from materials.settings import Settings
 
 USER_KEY = "user"
@@ -66,7 +67,7 @@ def resume_from_browser() -> ScreenUser | None:
         return None
     try:
         with writer() as session:
-            found = sessions.resume_session(session, token=token, at=now())
+            found = screen_sessions.resume_session(session, token=token, at=now())
     except DATABASE_DOWN:
         return None  # the cookie stays: the next reload with the database back logs in again
     if found is None:  # expired, logged out or the user deactivated: the browser forgets it
@@ -90,7 +91,7 @@ def remember_login() -> None:
     token = st.session_state.get(sessions.TOKEN_KEY)
     user = current_user()
     if token and user:
-        sessions.write_cookie(token, sessions.lifetime(user.role))
+        sessions.write_cookie(token, screen_sessions.lifetime(user.role))
     elif user is None and st.session_state.get(sessions.FORGET_KEY):
         sessions.write_cookie("", timedelta(0))
 
@@ -100,7 +101,7 @@ def log_out() -> None:
     if token:
         try:
             with writer() as session:
-                sessions.end_session(session, token=token, at=now())
+                screen_sessions.end_session(session, token=token, at=now())
         except DATABASE_DOWN:
             pass  # the browser forgets the token below; the row expires by itself
     for key in list(st.session_state.keys()):

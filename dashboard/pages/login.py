@@ -3,8 +3,8 @@
 import streamlit as st
 
 from dashboard.components.context import DATABASE_DOWN, ScreenUser, log_in, now, reader, writer
-from dashboard.components.sessions import open_session
 from materials.services.auth import AuthenticationFailed, authenticate_user
+from materials.services.screen_sessions import open_session
 
 st.title("Materialeteamet")
 st.caption("Københavns Biblioteker · sortering, plukning, kasser, køer og planlægning")

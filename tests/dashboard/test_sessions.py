@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from dashboard.components.sessions import end_session, open_session, resume_session, token_hash
 from materials.domain.states import Role
 from materials.models import User
 from materials.models.access import ScreenSession
 from materials.services.auth import add_user
+from materials.services.screen_sessions import end_session, open_session, resume_session, token_hash
 from tests.dashboard.conftest import DASHBOARD, TIMEOUT, ScreenDb
 from tests.dashboard.test_login import log_in
 
