@@ -12,11 +12,13 @@ from logistics.backtest import run_backtest
 from logistics.model import DEFAULT_PARAMS
 from logistics.pipeline import last_complete_week, load_history
 from logistics.registry import list_runs, promoted_run, run_by_version
-from logistics.training import build, database_source
+from logistics.training import BACKTEST_WEEKS, build, database_source
 from materials.errors import NotFound
 from materials.models import ModelRun
 
-REPORT_KEYS = ("model", "baselines", "slices", "by_horizon_mae", "top10_precision_by_branch", "origins", "rows")
+REPORT_KEYS = (
+    "model", "baselines", "reference", "slices", "by_horizon_mae", "top10_precision_by_branch", "origins", "rows",
+)  # fmt: skip
 
 
 def _chosen_run(session: Session, version: str | None) -> ModelRun:
@@ -34,7 +36,7 @@ def stored_report(session: Session, version: str | None = None) -> dict[str, Any
     return {"version": run.version, **{k: run.metrics[k] for k in REPORT_KEYS if k in run.metrics}}
 
 
-def fresh_report(engine: Engine, session: Session, *, weeks: int = 8) -> dict[str, Any]:
+def fresh_report(engine: Engine, session: Session, *, weeks: int = BACKTEST_WEEKS) -> dict[str, Any]:
     """Backtest again on the data as it is now, with the promoted run's parameters (or the defaults)."""
     current = promoted_run(session)
     params = dict(current.params) if current else dict(DEFAULT_PARAMS)
@@ -42,7 +44,10 @@ def fresh_report(engine: Engine, session: Session, *, weeks: int = 8) -> dict[st
     with tempfile.TemporaryDirectory(prefix="panel-") as tmp:
         panel, _ = build(history, last_complete_week(history.loans), Path(tmp) / "panel")
         _, summary = run_backtest(panel, params, weeks=weeks)
-    return {"params_of": current.version if current else "defaults", **{k: summary[k] for k in REPORT_KEYS}}
+    return {
+        "params_of": current.version if current else "defaults",
+        **{k: summary[k] for k in REPORT_KEYS if k in summary},
+    }
 
 
 def slice_table(session: Session, dimension: str, version: str | None = None) -> pl.DataFrame:

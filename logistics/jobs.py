@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from logistics.training import STEPS, run_training
+from logistics.training import BACKTEST_WEEKS, STEPS, run_training
 from materials.models import ModelRun
 
 
@@ -38,7 +38,11 @@ class TrainingJob:
 
 
 def start_training(
-    engine: Engine, *, artifacts_dir: str | Path, params: dict[str, Any] | None = None, backtest_weeks: int = 8
+    engine: Engine,
+    *,
+    artifacts_dir: str | Path,
+    params: dict[str, Any] | None = None,
+    backtest_weeks: int = BACKTEST_WEEKS,
 ) -> TrainingJob:
     """Start one training run in a daemon thread and return at once; the job reports progress as it goes."""
     job = TrainingJob()

@@ -33,8 +33,10 @@ INCREASING = ["res_waiting", "title_res_waiting", "res_placed_4w"]
 
 DEFAULT_PARAMS: dict[str, Any] = {
     "loss": "poisson",
-    "learning_rate": 0.08,
-    "max_iter": 250,
+    # 100 trees at a higher rate score within 0.4 % of 250 at 0.08 on the city demo's backtest (MAE, deviance; top-10
+    # precision 0.225 against 0.247) and predict 2.5 times faster: scoring the backtest's 10 M rows was most of a run.
+    "learning_rate": 0.15,
+    "max_iter": 100,
     "max_leaf_nodes": 31,
     "min_samples_leaf": 40,
     "l2_regularization": 1.0,
@@ -90,8 +92,9 @@ def split(panel: pl.LazyFrame, origin: date, horizon: int) -> tuple[pl.LazyFrame
     return known, at_origin
 
 
-def subsample(rows: pl.LazyFrame, max_rows: int, random_state: int) -> pl.DataFrame:
+def subsample(rows: pl.LazyFrame | pl.DataFrame, max_rows: int, random_state: int) -> pl.DataFrame:
     """About `max_rows` rows, the same ones for the same seed (a hash of the row's keys, so it works lazily)."""
+    rows = rows.lazy()
     total = rows.select(pl.len()).collect().item()
     if total <= max_rows:
         return rows.collect()
@@ -101,7 +104,19 @@ def subsample(rows: pl.LazyFrame, max_rows: int, random_state: int) -> pl.DataFr
     return rows.filter(key < keep).collect()
 
 
-def fit_horizon(rows: pl.LazyFrame, horizon: int, params: dict[str, Any]) -> HistGradientBoostingRegressor:
+def training_rows(panel: pl.LazyFrame | pl.DataFrame, origin: date, params: dict[str, Any]) -> pl.DataFrame:
+    """The rows a model trained at `origin` may learn from (next week's loans known), sampled once for every horizon.
+
+    At most about `params["max_rows"]` rows, chosen by a hash of their keys: a model trained at an earlier origin on
+    this sample sees the same rows up to its origin, so the backtest and the final model read the panel once.
+    """
+    known = panel.lazy().filter(pl.col("week") + timedelta(weeks=1) <= origin)
+    return subsample(known, int(params["max_rows"]), int(params["random_state"]))
+
+
+def fit_horizon(
+    rows: pl.LazyFrame | pl.DataFrame, horizon: int, params: dict[str, Any]
+) -> HistGradientBoostingRegressor:
     """One regressor for one horizon, on (a sample of) rows whose target is known."""
     sample = design(subsample(rows, int(params["max_rows"]), int(params["random_state"])), horizon)
     hgb_params = {k: v for k, v in params.items() if k not in NOT_FOR_ESTIMATOR}
@@ -116,9 +131,13 @@ def fit_horizon(rows: pl.LazyFrame, horizon: int, params: dict[str, Any]) -> His
     return regressor
 
 
-def train(panel: pl.LazyFrame, origin: date, params: dict[str, Any]) -> DemandModel:
-    """Fit every horizon on the rows whose targets were known at `origin`."""
-    regressors = {h: fit_horizon(split(panel, origin, h)[0], h, params) for h in HORIZONS}
+def train(panel: pl.LazyFrame | pl.DataFrame, origin: date, params: dict[str, Any]) -> DemandModel:
+    """Fit every horizon on (a sample of) the rows whose targets were known at `origin`.
+
+    `panel` may be the whole panel or a sample of it from `training_rows` (taken at this origin or a later one).
+    """
+    rows = training_rows(panel, origin, params).lazy()
+    regressors = {h: fit_horizon(split(rows, origin, h)[0], h, params) for h in HORIZONS}
     return DemandModel(regressors=regressors, features=list(FEATURES), params=dict(params), trained_until=origin)
 
 

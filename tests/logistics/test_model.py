@@ -6,10 +6,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
+from scipy.stats import poisson
 
-from logistics.backtest import run_backtest
+from logistics.backtest import poisson_median, run_backtest
 from logistics.coldstart import predict_cold
-from logistics.model import DEFAULT_PARAMS, HORIZONS, DemandModel, predict, train
+from logistics.model import DEFAULT_PARAMS, HORIZONS, DemandModel, predict, train, training_rows
 from tests.logistics.conftest import FAST_PARAMS
 
 PARAMS: dict[str, Any] = {**DEFAULT_PARAMS, **FAST_PARAMS}
@@ -44,6 +45,26 @@ def test_the_backtest_reports_every_slice_and_metric(backtest) -> None:
     assert set(backtest["model"]) == {"mae", "rmse", "poisson_deviance", "mase", "top10_precision", "mae_of_mean"}
     assert set(backtest["baselines"]) == {"seasonal_naive", "moving_average", "last_value"}
     assert len(backtest["slices"]["popularity_decile"]) == 10
+    assert 0.5 < backtest["reference"]["share_of_zero_actuals"] < 1.0
+    assert backtest["reference"]["always_zero"]["mae"] > 0
+
+
+def test_the_poisson_median_is_the_exact_median_of_each_forecast() -> None:
+    means = np.concatenate(
+        [np.random.default_rng(3).gamma(0.6, 1.5, 20_000), np.linspace(0, 60, 5_001), [np.log(2), 1e-12, 0.0]]
+    )
+    assert np.array_equal(poisson_median(means), poisson.ppf(0.5, np.clip(means, 1e-9, None)))
+
+
+def test_the_training_sample_is_fixed_by_the_seed_and_capped(small_panel) -> None:
+    last = small_panel["week"].max()
+    assert isinstance(last, date)
+    params = {**PARAMS, "max_rows": 5_000}
+    first, again = training_rows(small_panel, last, params), training_rows(small_panel.lazy(), last, params)
+    assert first.equals(again)
+    assert 4_000 < first.height < 6_000 and first["week"].max() < last
+    other = training_rows(small_panel, last, {**params, "random_state": 1})
+    assert not first.select("title_id", "branch_id", "week").equals(other.select("title_id", "branch_id", "week"))
 
 
 def test_more_reservations_waiting_never_lowers_the_forecast(model, small_panel) -> None:
