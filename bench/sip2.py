@@ -51,6 +51,10 @@ class Result:
     p50_ms: float
     p99_ms: float
     max_ms: float
+    # CPU of the process doing the work (the server; for "direct" this process) per request, and the load average
+    # (1 min) when the level ended: on a shared machine the wall figures mean little without them.
+    cpu_ms_per_request: float
+    load: float
 
 
 def prepare(url: str, total: int) -> list[str]:
@@ -152,6 +156,17 @@ def direct(url: str, barcodes: list[str]) -> tuple[list[float], int, float]:
     return latencies, failed, time.perf_counter() - started
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]
+
+
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
 
@@ -181,15 +196,20 @@ def main() -> None:
             chunk = barcodes[offset : offset + args.checkins]
             offset += args.checkins
             if message == "direct":
+                cpu_before = time.process_time()
                 latencies, failed, seconds = direct(args.db, chunk)
+                cpu = time.process_time() - cpu_before
             else:
+                cpu_before = cpu_seconds(server.pid)
                 latencies, failed, seconds = asyncio.run(run_level(port, clients, chunk, message))
+                cpu = cpu_seconds(server.pid) - cpu_before
             ms = [x * 1000 for x in latencies]
             result = Result(
                 message=message,
                 database=database, clients=clients, checkins=len(ms), failed=failed, seconds=round(seconds, 2),
                 per_second=round(len(ms) / seconds, 1), p50_ms=round(percentile(ms, 50), 2),
                 p99_ms=round(percentile(ms, 99), 2), max_ms=round(max(ms), 2),
+                cpu_ms_per_request=round(cpu * 1000 / len(ms), 2), load=round(load_average(), 2),
             )  # fmt: skip
             results.append(result)
             print(json.dumps(asdict(result)), flush=True)
@@ -197,10 +217,14 @@ def main() -> None:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
     cpus = os.cpu_count()
-    print(f"\n| message | database | clients | requests | failed | per s | p50 ms | p99 ms | max ms |  (cpus: {cpus})")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    header = (
+        "| message | database | clients | requests | failed | per s | p50 ms | p99 ms | max ms | CPU ms / req | load |"
+    )
+    print(f"\n{header}  (cpus: {cpus})")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         row = [r.message, r.database, r.clients, r.checkins, r.failed, r.per_second, r.p50_ms, r.p99_ms, r.max_ms]
+        row += [r.cpu_ms_per_request, r.load]
         print("| " + " | ".join(str(v) for v in row) + " |")
 
 

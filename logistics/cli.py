@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
 def train(
     ctx: typer.Context,
     params: str | None = typer.Option(None, "--params", help="Model parameters as JSON, e.g. '{\"max_iter\": 300}'."),
-    weeks: int = typer.Option(8, "--weeks", help="Backtest origins: the last N complete weeks."),
+    weeks: int = typer.Option(4, "--weeks", help="Backtest origins: the last N complete weeks."),
     promote_: bool = typer.Option(False, "--promote", help="Promote the run if it is no worse than the promoted one."),
     json_out: bool = typer.Option(False, "--json", help="Print the run as JSON."),
 ) -> None:
@@ -57,7 +57,8 @@ def train(
             session.refresh(run)
     summary = _run_row(run)
     if json_out:
-        emit_json({**summary, "metrics": {k: run.metrics[k] for k in ("model", "baselines")}})
+        keys = ("model", "baselines", "reference", "training_sample", "step_seconds")
+        emit_json({**summary, "metrics": {k: run.metrics[k] for k in keys if k in run.metrics}})
     else:
         typer.echo(f"run {run.version} recorded in {run.duration_s:.0f} s; backtest MASE {summary['mase']}")
 
@@ -66,7 +67,7 @@ def evaluate(
     ctx: typer.Context,
     version: str | None = typer.Option(None, "--version", help="Show this run's recorded backtest."),
     fresh: bool = typer.Option(False, "--fresh", help="Backtest again on the data as it is now."),
-    weeks: int = typer.Option(8, "--weeks", help="Backtest origins for --fresh."),
+    weeks: int = typer.Option(4, "--weeks", help="Backtest origins for --fresh."),
     json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """The backtest report: the model and its baselines, overall and per slice."""
@@ -122,9 +123,13 @@ def models_rollback(ctx: typer.Context) -> None:
 
 def _import(ctx: typer.Context, kind: str, file: Path, skip_invalid: bool, report: Path | None) -> None:
     from logistics.imports import import_file
+    from materials.cli.common import cli_actor
 
+    key = state(ctx).settings.patron_key
     with service_session(ctx) as session:
-        result = import_file(session, kind, file, skip_invalid=skip_invalid, report_path=report)
+        result = import_file(
+            session, kind, file, actor=cli_actor(), patron_key=key, skip_invalid=skip_invalid, report_path=report
+        )
     message = f"imported {result.imported:,} {kind} rows from {file}"
     if result.rejected:
         message += f"; {result.rejected:,} rejected rows written to {result.report_path}"

@@ -4,6 +4,7 @@ Named service errors become answers here, once for every route: NotFound → 404
 any other refusal → 409, each with the service's message naming the offending value.
 """
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -34,8 +35,11 @@ and **asks** for a copy's status and route, a reservation's state and a branch's
 _PRIVATE_FIELDS = {"patron"}
 
 
-def create_app(engine: Engine, *, clock: Clock | None = None, patron_key: str | None = None) -> FastAPI:
-    """The API on this database. `patron_key` defaults to Settings().patron_key."""
+def create_app(
+    engine: Engine, *, clock: Clock | None = None, patron_key: str | None = None, key_ttl: timedelta | None = None
+) -> FastAPI:
+    """The API on this database. `patron_key` defaults to Settings().patron_key; idempotency keys live `key_ttl`
+    (24 hours by default)."""
     if patron_key is None:
         from materials.settings import Settings
 
@@ -46,7 +50,12 @@ def create_app(engine: Engine, *, clock: Clock | None = None, patron_key: str | 
         version=__version__,
         description=DESCRIPTION.format(scopes=scopes),
     )
-    app.state.api = ApiContext(engine=engine, clock=clock or SystemClock(), patron_key=patron_key)
+    context = ApiContext(engine=engine, clock=clock or SystemClock(), patron_key=patron_key)
+    if key_ttl is not None:
+        if key_ttl <= timedelta(0):
+            raise ValueError(f"idempotency keys must live a positive time, not {key_ttl}")
+        context.key_ttl = key_ttl
+    app.state.api = context
     for router in (titles.router, items.router, circulation.router, reservations.router, branches.router):
         app.include_router(router)
     _add_error_answers(app)

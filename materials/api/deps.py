@@ -8,7 +8,7 @@ without paying argon2's cost on every call.
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -34,6 +34,9 @@ class ApiContext:
     engine: Engine
     clock: Clock
     patron_key: str
+    # How long an idempotency key is remembered; older keys are pruned and may be used again.
+    key_ttl: timedelta = timedelta(hours=24)
+    keys_pruned_at: datetime | None = None
     # sha256(token) -> (client id, token hash at the time it was verified)
     tokens: dict[str, tuple[int, str]] = field(default_factory=dict)
 

@@ -20,8 +20,13 @@ def serve(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
+    idempotency_hours: float = typer.Option(
+        24.0, envvar="MATERIALS_IDEMPOTENCY_HOURS", min=0.01, help="How long an Idempotency-Key is remembered."
+    ),
 ) -> None:
     """Serve the API with uvicorn (OpenAPI schema at /openapi.json, docs at /docs)."""
+    from datetime import timedelta
+
     import uvicorn
 
     from materials.api import create_app
@@ -30,7 +35,26 @@ def serve(
     st = state(ctx)
     if not schema_is_current(st.engine):
         fail("the database schema is missing or old: run 'materials init' first")
-    uvicorn.run(create_app(st.engine, patron_key=st.settings.patron_key), host=host, port=port)
+    app = create_app(st.engine, patron_key=st.settings.patron_key, key_ttl=timedelta(hours=idempotency_hours))
+    uvicorn.run(app, host=host, port=port)
+
+
+@api_app.command("prune-keys")
+def prune_keys(
+    ctx: typer.Context,
+    older_than_hours: float = typer.Option(
+        24.0, envvar="MATERIALS_IDEMPOTENCY_HOURS", min=0.0, help="Forget keys older than this."
+    ),
+) -> None:
+    """Forget expired idempotency keys (the API also does this itself every few minutes)."""
+    from datetime import timedelta
+
+    from materials.api.idempotency import prune_expired_keys
+    from materials.cli.common import now
+
+    with service_session(ctx) as session:
+        gone = prune_expired_keys(session, before=now() - timedelta(hours=older_than_hours))
+    typer.echo(f"forgot {gone} idempotency key(s) older than {older_than_hours:g} h")
 
 
 @client_app.command("add")

@@ -172,7 +172,8 @@ class Connection:
         barcode = frame.get("AB")
         at = self.clock.now()
         try:
-            info = await self.run_read(backend.item_information, self.engine, barcode=barcode)
+            isils = self.terminal.isils if self.terminal is not None else None
+            info = await self.run_read(backend.item_information, self.engine, barcode=barcode, isils=isils)
         except Exception:
             log.exception("%s: item information for %r failed inside the server", self.peer, barcode)
             return messages.item_information_refusal(barcode=barcode, at=at, message="Systemfejl, prøv igen")

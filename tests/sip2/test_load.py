@@ -1,5 +1,6 @@
 """Many machines at once, and a stream of garbage that must not disturb the others."""
 
+import logging
 import random
 import threading
 from collections.abc import Callable
@@ -77,8 +78,9 @@ def engine(sqlite_engine: Engine) -> Engine:
 
 
 def test_a_stream_of_malformed_frames_never_disturbs_another_machine(
-    sip2_server: RunningServer, raw_client: Callable[[], RawClient]
+    sip2_server: RunningServer, raw_client: Callable[[], RawClient], caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="materials.sip2")
     well_behaved = raw_client()
     assert parse_frame(well_behaved.login()).fixed == "1"
     rng = random.Random(20261127)
@@ -97,3 +99,8 @@ def test_a_stream_of_malformed_frames_never_disturbs_another_machine(
             assert reply.command == "18" and reply.fixed[:2] == "04"
     assert parse_frame(well_behaved.checkin("ON-LOAN-FROM-MAIN")).fixed[0] == "1"
     assert parse_frame(raw_client().login()).fixed == "1"
+    # Every frame was refused in protocol terms: no handler failed inside the server (which would log an error and
+    # drop the connection, and a new connection would hide it).
+    sip2 = [r for r in caplog.records if r.name == "materials.sip2"]
+    assert [r.getMessage() for r in sip2 if r.levelno >= logging.ERROR] == []
+    assert sum("asking for a resend (96)" in r.getMessage() for r in sip2) >= 100

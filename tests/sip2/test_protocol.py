@@ -1,5 +1,6 @@
 """What the server answers to frames a client library would rarely send: before login, damaged, repeated, odd."""
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -159,3 +160,41 @@ def test_a_client_that_stops_in_the_middle_of_a_frame_is_closed_after_the_idle_t
         client.send_raw(b"9300CNsorter-1|CO")
         assert client.receive() == b""
         client.close()
+
+
+BAD_FRAMES = {
+    "malformed": (b"garbage\r", b"96", "MalformedFrame"),
+    "unknown command": (b"63001" + b"x" * 30 + b"|AApatron|\r", b"96", "unsupported message 63"),
+    "overlong field": (b"09N" + b"20261127    101500" * 2 + b"AO|AB" + b"B" * 300 + b"|\r", b"10", "exceeds 255"),
+    "not UTF-8": (b"17" + b" " * 18 + b"AB\xff\xfe|\r", b"96", "NotUtf8"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_FRAMES, ids=list(BAD_FRAMES))
+def test_each_bad_frame_gets_an_answer_and_a_log_line_and_the_connection_goes_on(
+    case: str, raw_client: Callable[[], RawClient], caplog: pytest.LogCaptureFixture
+) -> None:
+    frame, answer, logged = BAD_FRAMES[case]
+    caplog.set_level(logging.INFO, logger="materials.sip2")
+    client = raw_client()
+    client.login()
+    client.send_raw(frame)
+    assert client.receive().startswith(answer)
+    warnings = [r.getMessage() for r in caplog.records if r.name == "materials.sip2" and r.levelno == logging.WARNING]
+    assert any(logged in message for message in warnings), warnings
+    assert parse_frame(client.item_information("ON-LOAN-FROM-MAIN")).command == "18"
+
+
+def test_half_a_frame_then_silence_is_closed_with_a_log_line_while_others_go_on(
+    engine: Engine, library: Library, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="materials.sip2")
+    with running_server(engine, idle_timeout=0.5) as running:
+        silent, busy = RawClient(running.port), RawClient(running.port)
+        silent.send_raw(b"9300CNsorter-1|CO")
+        assert parse_frame(busy.login()).fixed == "1"
+        assert silent.receive() == b""
+        assert parse_frame(busy.item_information("ON-LOAN-FROM-MAIN")).command == "18"
+        silent.close()
+        busy.close()
+    assert any("idle for" in r.getMessage() for r in caplog.records if r.name == "materials.sip2")
