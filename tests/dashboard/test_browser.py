@@ -15,7 +15,8 @@ from materials.services.auth import add_user
 from tests.dashboard.browser import CHROMIUM, CHROMIUM_ARGS, screens_server
 from tests.dashboard.conftest import ScreenDb, reserved_elsewhere
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Kept out of git (see .gitignore); docs/screenshots holds the copies the README shows, refreshed by hand from here.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 # Time from the scanner's Enter to the destination on screen, measured inside the page.
 WATCH_BANNER = """
