@@ -1,6 +1,6 @@
 """Benchmark: the demo's history to the weekly title × branch panel.
 
-    .venv/bin/python bench/pipeline.py --source /tmp/city_pq [--batches 8] [--compare 16]
+    .venv/bin/python bench/pipeline.py --source /tmp/city_pq [--batches 16] [--compare 16]
 
 1. The whole panel with polars (`logistics.pipeline.write_panel`, title batches written to Parquet), in a child
    process so that its peak memory (max RSS) is measured alone. Targets: ≤ 60 s and ≤ 2 GB.
@@ -13,6 +13,7 @@
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -25,37 +26,48 @@ from polars.testing import assert_frame_equal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from logistics.pipeline import last_complete_week, load_history, panel_frame, prepare, write_panel
+from logistics.pipeline import IN_MEMORY, last_complete_week, load_history, panel_frame, prepare, write_panel
 
 
 def polars_full(source: str, batches: int) -> dict[str, float]:
-    """Run in a child process: load, clean, build and write the whole panel."""
+    """Run in a child process: load, clean, build and write the whole panel (stage times are wall seconds)."""
     started = time.perf_counter()
     history = load_history(source)
-    loaded = time.perf_counter() - started
+    loaded = time.perf_counter()
+    prepared = prepare(history, last_complete_week(history.loans))
+    cells = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        folder = write_panel(history, Path(tmp) / "panel", batches=batches)
-        rows = pl.scan_parquet(folder / "*.parquet").select(pl.len()).collect().item()
+        folder = write_panel(history, Path(tmp) / "panel", batches=batches, prepared=prepared)
+        done = time.perf_counter()
+        panel = pl.scan_parquet(folder / "*.parquet")
+        rows = panel.select(pl.len()).collect().item()
+        columns = len(panel.collect_schema())
         size = sum(p.stat().st_size for p in folder.glob("*.parquet"))
-    return {"seconds": time.perf_counter() - started, "load_seconds": loaded, "rows": rows, "parquet_mb": size / 1e6}
+    return {
+        "seconds": done - started, "load_seconds": loaded - started, "cells_seconds": cells - loaded,
+        "batches_seconds": done - cells, "rows": rows, "columns": columns, "parquet_mb": size / 1e6,
+    }  # fmt: skip
 
 
-def polars_batch(source: str, compare: int) -> tuple[pl.DataFrame, float]:
-    started = time.perf_counter()
+def polars_batch(source: str, compare: int) -> tuple[pl.DataFrame, float, float]:
+    started, cpu = time.perf_counter(), time.process_time()
     # Same data, same steps as the reference: the whole history is loaded and cleaned, one title batch is built.
     history = load_history(source)
     prepared = prepare(history, last_complete_week(history.loans))
-    frame = panel_frame(history, prepared, batch=(0, compare)).sort("title_id", "branch_id", "week").collect()
-    return frame, time.perf_counter() - started
+    frame = panel_frame(history, prepared, batch=(0, compare)).collect(engine=IN_MEMORY)
+    return frame, time.perf_counter() - started, time.process_time() - cpu
 
 
-def pandas_batch(source: str, compare: int) -> tuple[pl.DataFrame, float]:
+def pandas_batch(source: str, compare: int) -> tuple[pl.DataFrame, float, float]:
     from bench.pandas_panel import pandas_panel
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     frame = pandas_panel(source, compare)
-    seconds = time.perf_counter() - started
-    return pl.from_pandas(frame), seconds
+    return pl.from_pandas(frame), time.perf_counter() - started, time.process_time() - cpu
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def assert_same(fast: pl.DataFrame, slow: pl.DataFrame) -> None:
@@ -66,13 +78,14 @@ def assert_same(fast: pl.DataFrame, slow: pl.DataFrame) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--source", required=True)
-    parser.add_argument("--batches", type=int, default=8)
-    parser.add_argument("--compare", type=int, default=16, help="Compare with pandas on 1/N of the titles.")
+    parser.add_argument("--batches", type=int, default=16)
+    parser.add_argument("--compare", type=int, default=16, help="Compare with pandas on 1/N of the titles (0: skip).")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(polars_full(args.source, args.batches)))
         return
+    loads = {"before": load_average()}
     child = subprocess.run(
         [sys.executable, __file__, "--child", "--source", args.source, "--batches", str(args.batches)],
         capture_output=True, text=True, check=True,
@@ -81,16 +94,23 @@ def main() -> None:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     full["peak_rss_mb"] = usage.ru_maxrss / 1024
     full["cpu_seconds"] = usage.ru_utime + usage.ru_stime
-    print(f"polars, whole panel: {full['seconds']:.1f} s wall, {full['cpu_seconds']:.1f} s CPU "
-          f"(loading {full['load_seconds']:.1f} s), {full['rows']:,} rows, peak RSS {full['peak_rss_mb']:.0f} MB")  # fmt: skip
-    result = {"full": full}
-    if not args.source.startswith(("sqlite", "postgres")):
-        fast, fast_s = polars_batch(args.source, args.compare)
-        slow, slow_s = pandas_batch(args.source, args.compare)
+    print(f"polars, whole panel: {full['seconds']:.1f} s wall, {full['cpu_seconds']:.1f} s CPU (loading "
+          f"{full['load_seconds']:.1f} s, cells {full['cells_seconds']:.1f} s, batches {full['batches_seconds']:.1f} s), "
+          f"{full['rows']:,} rows × {full['columns']}, peak RSS {full['peak_rss_mb']:.0f} MB")  # fmt: skip
+    loads["after_full"] = load_average()
+    result: dict[str, object] = {"full": full, "load_average": loads}
+    if args.compare and not args.source.startswith(("sqlite", "postgres")):
+        fast, fast_s, fast_cpu = polars_batch(args.source, args.compare)
+        slow, slow_s, slow_cpu = pandas_batch(args.source, args.compare)
         assert_same(fast, slow)
-        print(f"1/{args.compare} of the titles ({fast.height:,} rows): polars {fast_s:.1f} s, pandas {slow_s:.1f} s, "
-              f"{slow_s / fast_s:.1f}× faster; outputs equal")  # fmt: skip
-        result["compare"] = {"rows": fast.height, "polars_s": fast_s, "pandas_s": slow_s, "speedup": slow_s / fast_s}
+        print(f"1/{args.compare} of the titles ({fast.height:,} rows): polars {fast_s:.1f} s ({fast_cpu:.1f} s CPU), "
+              f"pandas {slow_s:.1f} s ({slow_cpu:.1f} s CPU), {slow_s / fast_s:.1f}× faster; outputs equal")  # fmt: skip
+        result["compare"] = {
+            "rows": fast.height, "polars_s": fast_s, "polars_cpu_s": fast_cpu, "pandas_s": slow_s,
+            "pandas_cpu_s": slow_cpu, "speedup": slow_s / fast_s,
+        }  # fmt: skip
+        loads["after_compare"] = load_average()
+    print(f"load average {loads}")
     print(json.dumps(result))
 
 

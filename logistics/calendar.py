@@ -35,21 +35,29 @@ def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def calendar_weeks(first: date, last: date) -> pl.LazyFrame:
-    """One row per week from `first` to `last` (Mondays) with week of year and the holiday flags."""
+def week_columns(week: str, first: date, last: date) -> list[pl.Expr]:
+    """Week of year and the holiday flags of the Mondays in column `week` (between `first` and `last`)."""
     easter_weeks = [
         monday(easter_sunday(year) + timedelta(days=offset))
         for year in range(first.year - 1, last.year + 2)
         for offset in (-3, 1)
     ]
-    return pl.LazyFrame({"week": pl.date_range(monday(first), monday(last), "1w", eager=True)}).with_columns(
-        pl.col("week").dt.week().cast(pl.Int8).alias("week_of_year"),
-        (pl.col("week").dt.week() == 7).alias("is_winter_holiday"),
-        pl.col("week").is_in(easter_weeks).alias("is_easter"),
-        pl.col("week").dt.week().is_between(27, 32).alias("is_summer_holiday"),
-        (pl.col("week").dt.week() == 42).alias("is_autumn_holiday"),
+    monday_of = pl.col(week)
+    week_of_year = monday_of.dt.week()
+    return [
+        week_of_year.cast(pl.Int8).alias("week_of_year"),
+        (week_of_year == 7).alias("is_winter_holiday"),
+        monday_of.is_in(easter_weeks).alias("is_easter"),
+        week_of_year.is_between(27, 32).alias("is_summer_holiday"),
+        (week_of_year == 42).alias("is_autumn_holiday"),
         (
-            ((pl.col("week").dt.month() == 12) & (pl.col("week").dt.day() >= 15))
-            | ((pl.col("week").dt.month() == 1) & (pl.col("week").dt.day() <= 1))
+            ((monday_of.dt.month() == 12) & (monday_of.dt.day() >= 15))
+            | ((monday_of.dt.month() == 1) & (monday_of.dt.day() <= 1))
         ).alias("is_christmas"),
-    )
+    ]
+
+
+def calendar_weeks(first: date, last: date) -> pl.LazyFrame:
+    """One row per week from `first` to `last` (Mondays) with week of year and the holiday flags."""
+    weeks = pl.date_range(monday(first), monday(last), "1w", eager=True)
+    return pl.LazyFrame({"week": weeks}).with_columns(week_columns("week", first, last))

@@ -29,6 +29,21 @@ DATES = {"added_on"}
 # Text columns that may be NULL: ADBC's SQLite driver guesses a column's type from its first rows, so a column
 # that starts with NULLs is read as text through COALESCE and turned back into NULL here.
 NULLABLE_TEXT = TIMESTAMPS | DATES
+# Columns that hold text whatever they look like: an empty table reads every column as Null, and a CSV export of
+# numeric barcodes as integers, either of which breaks the string operations downstream.
+TEXT = {
+    "barcode",
+    "status",
+    "state",
+    "title",
+    "author",
+    "subjects",
+    "audience",
+    "material_type",
+    "isil",
+    "name",
+    "kind",
+}
 
 
 def adbc_uri(url: str) -> str:
@@ -98,15 +113,24 @@ def read_table(source: Source, table: str, columns: list[str], where: str = "") 
         uri = adbc_uri(str(source))
         query = _select(table, columns, where, uri.startswith("sqlite"))
         frame = _read_sqlite(query, uri) if uri.startswith("sqlite") else _read_adbc(query, uri)
-        return _normalise_time(frame).lazy()
+        return _normalise_time(_text_as_text(frame)).lazy()
     folder = Path(source)
     names = (table, "branches" if table == "branch" else f"{table}s")
-    for name, (suffix, scan) in ((n, s) for n in names for s in ((".parquet", pl.scan_parquet), (".csv", pl.scan_csv))):
-        path = folder / f"{name}{suffix}"
-        if path.exists():
-            lazy = scan(path).select(columns)
-            return _normalise_time(lazy.collect()).lazy() if suffix == ".csv" else _lazy_time(lazy)
+    text = {c: pl.String for c in columns if c in TEXT}
+    for name in names:
+        if (folder / f"{name}.parquet").exists():
+            return _lazy_time(pl.scan_parquet(folder / f"{name}.parquet").select(columns))
+        if (folder / f"{name}.csv").exists():
+            frame = pl.scan_csv(folder / f"{name}.csv", schema_overrides=text).select(columns).collect()
+            return _normalise_time(frame).lazy()
     raise FileNotFoundError(f"no {names[1]}.parquet or .csv (or {table}.*) in {folder}")
+
+
+def _text_as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text columns as String even when the rows gave no type (none at all) or another one."""
+    return frame.with_columns(
+        pl.col(n).cast(pl.String) for n, t in frame.schema.items() if n in TEXT and t != pl.String
+    )
 
 
 def _lazy_time(lazy: pl.LazyFrame) -> pl.LazyFrame:

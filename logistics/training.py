@@ -42,7 +42,7 @@ def _quiet(_: str) -> None:
 def build(history: History, last_week: date, folder: Path, batches: int = 8) -> tuple[pl.LazyFrame, Prepared]:
     """The panel written to Parquet in `folder` (a batch of titles at a time) and scanned lazily."""
     prepared = prepare(history, last_week)
-    write_panel(history, folder, last_week=last_week, batches=batches)
+    write_panel(history, folder, last_week=last_week, batches=batches, prepared=prepared)
     return scan_panel(folder), prepared
 
 

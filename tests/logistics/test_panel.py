@@ -3,7 +3,16 @@ from datetime import UTC, date, datetime
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from logistics.panel import active_rows, event_cells, with_future, with_history, with_title_totals
+from logistics.panel import (
+    active_rows,
+    event_cells,
+    row_key,
+    week_number,
+    week_of,
+    with_future,
+    with_history,
+    with_title_totals,
+)
 
 MON = date(2025, 3, 3)
 
@@ -111,7 +120,7 @@ def test_title_totals_sum_the_branches_active_that_week():
 def test_targets_are_the_loans_of_the_next_weeks_and_seasonal_naive_is_a_year_back():
     cells = cells_frame([(1, 1, 0, 4, 0, 0, 0), (1, 1, 53, 7, 0, 0, 0), (1, 1, 54, 1, 0, 0, 0), (1, 1, 55, 2, 0, 0, 0)])
     got = (
-        with_future(cells.lazy(), cells.lazy(), horizons=2)
+        with_future(cells.lazy(), horizons=2)
         .filter(pl.col("week") == week(53))
         .select("y_1", "y_2", "seasonal_1", "seasonal_2")
         .collect()
@@ -122,10 +131,54 @@ def test_targets_are_the_loans_of_the_next_weeks_and_seasonal_naive_is_a_year_ba
     )
     assert_frame_equal(got, expected)
     rows = pl.concat([cells, cells_frame([(1, 1, 51, 0, 0, 0, 0)])]).sort("title_id", "branch_id", "week")
-    got = (
-        with_future(rows.lazy(), cells.lazy(), horizons=1)
-        .filter(pl.col("week") == week(51))
-        .select("y_1", "seasonal_1")
-        .collect()
-    )
+    got = with_future(rows.lazy(), horizons=1).filter(pl.col("week") == week(51)).select("y_1", "seasonal_1").collect()
     assert got.row(0) == (0.0, 4.0)
+
+
+def test_week_numbers_count_mondays_in_utc_and_keys_sort_like_title_branch_and_week():
+    stamps = pl.Series([datetime(2025, 3, 2, 23, 59, tzinfo=UTC), datetime(2025, 3, 3, 0, 0, tzinfo=UTC)])
+    frame = pl.DataFrame({"at": stamps, "day": [date(1970, 1, 4), date(1970, 1, 5)]})
+    got = frame.select(week_of(week_number(pl.col("at"))).alias("monday"), week_number(pl.col("day")).alias("n"))
+    assert got["monday"].to_list() == [date(2025, 2, 24), date(2025, 3, 3)]
+    assert got["n"].to_list() == [0, 1]
+    keys = pl.DataFrame({"t": [2, 1, 1, 1], "b": [0, 3, 2, 2], "w": [0, 0, 9, 8]}).select(
+        row_key(pl.col("t"), pl.col("b"), pl.col("w")).alias("k")
+    )
+    assert keys["k"].arg_sort().to_list() == [3, 2, 1, 0]
+
+
+def test_event_cells_leave_out_events_after_the_last_week():
+    history = loans([(1, 1, 0, 3, 1), (1, 1, 3, None, None)])
+    got = event_cells(history, reservations([(1, 1, 1, 3)]), until=week(2)).collect()
+    expected = cells_frame([(1, 1, 0, 1, 0, 0, 0), (1, 1, 1, 0, 0, 1, 0)])
+    assert_frame_equal(got, expected)
+
+
+def test_a_pair_never_reaches_into_the_next_pair_or_past_the_last_week():
+    cells = cells_frame([(1, 1, 5, 1, 0, 0, 0), (1, 2, 0, 0, 1, 0, 0), (2, 1, 6, 0, 0, 1, 0)])
+    got = active_rows(cells.lazy(), last_week=week(7), reach=4).collect()
+    expected = cells_frame(
+        [(1, 1, 5, 1, 0, 0, 0), (1, 1, 6, 0, 0, 0, 0), (1, 1, 7, 0, 0, 0, 0), (1, 2, 0, 0, 1, 0, 0),
+         (1, 2, 1, 0, 0, 0, 0), (1, 2, 2, 0, 0, 0, 0), (1, 2, 3, 0, 0, 0, 0), (2, 1, 6, 0, 0, 1, 0),
+         (2, 1, 7, 0, 0, 0, 0)]
+    )  # fmt: skip
+    assert_frame_equal(got, expected)
+
+
+def test_windows_lags_and_targets_stop_at_the_pair():
+    rows = cells_frame([(1, 1, 0, 5, 0, 0, 0), (1, 1, 1, 0, 0, 0, 0), (1, 2, 2, 1, 0, 0, 0), (2, 1, 3, 7, 0, 0, 0)])
+    got = with_future(with_history(rows.lazy()), horizons=1).select(
+        "loans_lag_1", "loans_4w", "pair_age_weeks", "y_1", "res_waiting"
+    )
+    expected = pl.DataFrame(
+        {"loans_lag_1": [0.0, 5.0, 0.0, 0.0], "loans_4w": [5.0, 5.0, 1.0, 7.0], "pair_age_weeks": [0.0, 1.0, 0.0, 0.0],
+         "y_1": [0.0, 0.0, 0.0, 0.0], "res_waiting": [0.0, 0.0, 0.0, 0.0]},
+        schema=dict.fromkeys(["loans_lag_1", "loans_4w", "pair_age_weeks", "y_1", "res_waiting"], pl.Float32),
+    )  # fmt: skip
+    assert_frame_equal(got.collect(), expected)
+
+
+def test_seasonal_naive_is_the_loans_of_exactly_that_week_a_year_back():
+    rows = cells_frame([(1, 1, 0, 4, 0, 0, 0), (1, 1, 1, 6, 0, 0, 0), (1, 1, 2, 0, 0, 0, 0), (1, 1, 52, 1, 0, 0, 0)])
+    got = with_future(rows.lazy(), horizons=2).filter(pl.col("week") == week(52)).select("seasonal_1", "seasonal_2")
+    assert got.collect().row(0) == (6.0, 0.0)

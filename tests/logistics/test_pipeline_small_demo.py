@@ -39,3 +39,21 @@ def test_the_panel_built_in_batches_equals_the_panel_built_at_once(small_history
     folder = write_panel(small_history, tmp_path / "panel", batches=3)
     batched = scan_panel(folder).sort("title_id", "branch_id", "week").collect()
     assert_frame_equal(batched, small_panel)
+
+
+def test_ids_that_do_not_fit_the_panel_key_are_refused_with_the_value(small_history) -> None:
+    from dataclasses import replace
+    from datetime import date
+
+    import pytest
+
+    from logistics.pipeline import prepare
+
+    bad = replace(small_history, loans=small_history.loans.with_columns(pl.lit(-7, pl.Int32).alias("title_id")))
+    with pytest.raises(ValueError, match=r"title ids must lie in 0…536870911, found -7"):
+        prepare(bad, date(2026, 11, 16))
+    wide = replace(
+        small_history, reservations=small_history.reservations.with_columns(pl.lit(70_000).alias("branch_id"))
+    )
+    with pytest.raises(ValueError, match="branch ids must lie in 0…65535"):
+        prepare(wide, date(2026, 11, 16))
