@@ -49,10 +49,16 @@ class Reservation(SQLModel, table=True):
         # A plain index too: SQLite cannot use the partial one below when the states come as bound parameters.
         Index("ix_reservation_item", "item_id"),
         Index("ix_reservation_ready_at", "ready_at"),
-        # "Which reservation does this copy serve?" with the states as parameters: SQLite cannot prove a bound
-        # IN list implies the partial index below, and would scan every reservation at each check-in.
-        Index("ix_reservation_item", "item_id"),
-        Index("ix_reservation_ready_at", "ready_at"),
+        # First come, first served: a title's waiting and allocated reservations in order (check-in asks at every
+        # returned copy; the states must be written out in the query for SQLite to use it).
+        Index(
+            "ix_reservation_queue",
+            "title_id",
+            "placed_at",
+            "id",
+            sqlite_where=text("state IN ('waiting', 'allocated')"),
+            postgresql_where=text("state IN ('waiting', 'allocated')"),
+        ),
         # A copy serves at most one live reservation: a database fact, not a hope.
         Index(
             "uq_reservation_item_live",

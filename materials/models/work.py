@@ -31,6 +31,8 @@ class Task(SQLModel, table=True):
         ),
         Index("ix_task_item_state", "item_id", "state"),
         Index("ix_task_reservation", "reservation_id"),
+        # Sealing a crate closes its open PACK tasks.
+        Index("ix_task_crate", "crate_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)

@@ -5,25 +5,34 @@ PostgreSQL), its loan closed, the route decided (materials.services.routing), th
 and the decision written to the event log before the commit. Problems with the scan itself (an unknown or
 malformed barcode, a withdrawn copy, a set with several parts, a copy reported missing) are decisions too: kind
 `exception`, an EXCEPTION task, and the scan in the log.
+
+This is the hottest path of the system (a sorter gives it a fraction of a second per copy), so it is written in
+SQLAlchemy Core: one prepared statement per step, rows read as plain values, no ORM objects, no flushes, and the
+scan's events inserted together just before the commit. The reference data it needs (places, stations, bins) is
+cached per session (materials.services.routing_places). Rare branches (opening or sealing a crate, re-allocating
+a shelf copy a returned copy took over from) fall back on the ORM services.
 """
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
-from sqlmodel import Session, col
+from sqlalchemy import Connection, and_, bindparam, func, select, text, update
+from sqlmodel import Session
 
 from materials.domain.identifiers import InvalidIdentifier, normalise_barcode
 from materials.domain.states import ItemStatus, ReservationState, RouteKind, TaskKind, TaskState
 from materials.errors import MaterialsError
-from materials.models import Event, Item, Loan, Task, Title
-from materials.services.events import record_event
+from materials.models import Event, Item, Loan, Reservation, Task, Title
+from materials.services.crates import pack_copy
+from materials.services.events import EventBuffer
 from materials.services.lookup import UnknownBarcode
-from materials.services.routing import Route, RouteDecision, decide_route
+from materials.services.reservations import HeldReservation
+from materials.services.routing import Copy, Route, RouteDecision, TitleFacts, decide_route
 from materials.services.routing_places import BranchInfo, Places, StationInfo, station_named
 from materials.services.routing_rules import claim_display_place, claim_target_place
 from materials.services.shelf_room import note_heading
-from materials.services.tasks import close_task, open_task
+from materials.services.tasks import OpenTaskRow, add_task, finish_task
 
 DEFAULT_DUPLICATE_WINDOW_SECONDS = 10.0
 # Tasks a new scan of the copy settles: the sorter scan is what a SORT task asks for; older plans are replaced.
@@ -54,22 +63,28 @@ def check_in(
             code, malformed = normalise_barcode(barcode), False
         except InvalidIdentifier:
             code, malformed = barcode, True
-        found = None if malformed else _lock_item(session, code)
-        earlier = _recent_decision(session, station=station, barcode=code[:80], at=at, window=duplicate_window_seconds)
+        events = EventBuffer(session.connection())
+        window = duplicate_window_seconds
+        found = None if malformed else _lock_item(events.conn, code, station=station, at=at, window=window)
+        earlier = _recent_decision(events.conn, station=station, barcode=code[:80], found=found, at=at, window=window)
         if earlier is not None:
             session.rollback()
             return replace(earlier, duplicate=True)
         if malformed:
             reason = f"Ulæselig stregkode {barcode!r}: læg den i fejlkassen"
             decision = _exception(
-                session, places, here_station, code, at, actor, "malformed_barcode", reason, raw=barcode
+                session, events, places, here_station, code, at, actor, "malformed_barcode", reason, raw=barcode
             )
         elif found is None:
             reason = f"Ukendt stregkode {code!r}: læg den i fejlkassen"
-            decision = _exception(session, places, here_station, code, at, actor, "unknown_barcode", reason)
+            decision = _exception(session, events, places, here_station, code, at, actor, "unknown_barcode", reason)
         else:
-            decision = _check_in_item(session, places, here_station, here, *found, at, actor, parts_checked)
+            decision = _check_in_item(session, events, places, here_station, here, found, at, actor, parts_checked)
+        events.write()
         session.commit()
+        if session.identity_map:
+            # Rows were changed behind the ORM's back: objects a caller holds are read again when next used.
+            session.expire_all()
         return decision
     except BaseException:
         session.rollback()
@@ -86,53 +101,112 @@ def barcode_error(decision: RouteDecision) -> MaterialsError | None:
 
 
 # The hot path's statements are built once: building a statement costs as much as running it on SQLite.
-_ITEM_AND_TITLE = (
-    select(Item, Title)
-    .join(Title, col(Title.id) == Item.title_id)
-    .where(col(Item.barcode) == bindparam("barcode"))
-    .execution_options(populate_existing=True)
-)
-_ITEM_AND_TITLE_LOCKED = _ITEM_AND_TITLE.with_for_update(of=Item)
-_RECENT_DECISION = (
-    select(col(Event.payload))
+_I, _T, _E = Item.__table__, Title.__table__, Event.__table__  # type: ignore[attr-defined]
+_L, _K, _R = Loan.__table__, Task.__table__, Reservation.__table__  # type: ignore[attr-defined]
+# The same scan again, by the copy's own events (ix_event_item_at, a handful of rows). The station is compared
+# through coalesce() so that SQLite does not pick ix_event_station_at and read a busy station's whole window.
+_RECENT_OF_ITEM = (
+    select(_E.c.payload)
     .where(
-        col(Event.station) == bindparam("station"),
-        col(Event.at) >= bindparam("since"),
-        col(Event.at) <= bindparam("at"),
-        col(Event.kind) == "checkin",
-        col(Event.barcode) == bindparam("barcode"),
+        _E.c.item_id == _I.c.id,
+        _E.c.at >= bindparam("since"),
+        _E.c.at <= bindparam("at"),
+        _E.c.kind == "checkin",
+        func.coalesce(_E.c.station, "") == bindparam("station"),
+        _E.c.barcode == bindparam("barcode"),
     )
-    .order_by(col(Event.at).desc(), col(Event.id).desc())
+    .order_by(_E.c.at.desc(), _E.c.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+# One statement for the copy, its title, the reservation it already serves (at most one: uq_reservation_item_live,
+# the states written out so SQLite uses that partial index) and the decision of a repeat scan.
+_ITEM_AND_TITLE = (
+    select(
+        _I.c.id, _I.c.barcode, _I.c.title_id, _I.c.home_branch_id, _I.c.branch_id, _I.c.location_id, _I.c.status,
+        _I.c.shelfmark, _I.c.parts, _I.c.floating, _I.c.destination_branch_id, _I.c.destination_location_id,
+        _T.c.title, _T.c.audience, _T.c.material_type, _T.c.classification,
+        _R.c.id.label("own_id"), _R.c.pickup_branch_id.label("own_pickup"), _R.c.placed_at.label("own_placed_at"),
+        _R.c.state.label("own_state"), _R.c.shelf_code.label("own_shelf_code"), _RECENT_OF_ITEM.label("recent"),
+    )
+    .join(_T, _T.c.id == _I.c.title_id)
+    .outerjoin(_R, and_(_R.c.item_id == _I.c.id, text("reservation.state IN ('allocated', 'in_transit', 'ready')")))
+    .where(_I.c.barcode == bindparam("barcode"))
+)  # fmt: skip
+_ITEM_AND_TITLE_LOCKED = _ITEM_AND_TITLE.with_for_update(of=_I)
+# A barcode that is no copy has only the station's events to go by (ix_event_station_at).
+_RECENT_BY_STATION = (
+    select(_E.c.payload)
+    .where(
+        _E.c.station == bindparam("station"),
+        _E.c.at >= bindparam("since"),
+        _E.c.at <= bindparam("at"),
+        _E.c.kind == "checkin",
+        _E.c.barcode == bindparam("barcode"),
+    )
+    .order_by(_E.c.at.desc(), _E.c.id.desc())
     .limit(1)
 )
 _CLOSE_LOAN = (
-    update(Loan)
-    .where(col(Loan.item_id) == bindparam("item"), col(Loan.returned_at).is_(None))
+    update(_L)
+    .where(_L.c.item_id == bindparam("item"), _L.c.returned_at.is_(None))
     .values(returned_at=bindparam("at"), returned_branch_id=bindparam("branch"))
-    .returning(col(Loan.id))
-    .execution_options(synchronize_session=False)
+    .returning(_L.c.id)
 )
-_OPEN_TASKS = (
-    select(Task)
-    .where(col(Task.item_id) == bindparam("item"), col(Task.state) == TaskState.OPEN)
-    .execution_options(populate_existing=True)
+_OPEN_TASKS = select(_K.c.id, _K.c.kind, _K.c.station, _K.c.item_id).where(
+    _K.c.item_id == bindparam("item"), text("task.state = 'open'")
+)
+_SEND_ITEM = (
+    update(_I)
+    .where(_I.c.id == bindparam("item"))
+    .values(
+        status=bindparam("status"),
+        status_changed_at=bindparam("at"),
+        branch_id=bindparam("branch"),
+        location_id=None,
+        destination_branch_id=bindparam("destination"),
+        destination_location_id=bindparam("destination_location"),
+    )
 )
 
 
-def _lock_item(session: Session, code: str) -> tuple[Item, Title] | None:
-    postgres = session.get_bind().dialect.name == "postgresql"
-    row = session.execute(_ITEM_AND_TITLE_LOCKED if postgres else _ITEM_AND_TITLE, {"barcode": code}).first()
-    return None if row is None else (row[0], row[1])
+@dataclass(frozen=True, slots=True)
+class _Found:
+    copy: Copy
+    title: TitleFacts
+    own: HeldReservation | None  # the live reservation the copy already serves
+    recent: dict[str, Any] | None  # the payload of this scan's earlier check-in inside the window
+
+
+def _lock_item(conn: Connection, code: str, *, station: str, at: datetime, window: float) -> _Found | None:
+    postgres = conn.dialect.name == "postgresql"
+    since = at - timedelta(seconds=max(window, 0.0))
+    params = {"barcode": code, "station": station[:40], "since": since, "at": at}
+    row = conn.execute(_ITEM_AND_TITLE_LOCKED if postgres else _ITEM_AND_TITLE, params).first()
+    if row is None:
+        return None
+    copy = Copy(
+        row.id, row.barcode, row.title_id, row.home_branch_id, row.branch_id, row.location_id, row.status,
+        row.shelfmark, row.parts, bool(row.floating), row.destination_branch_id, row.destination_location_id,
+    )  # fmt: skip
+    title = TitleFacts(row.title_id, row.title, row.audience, row.material_type, row.classification)
+    own = None
+    if row.own_id is not None:
+        state = ReservationState(row.own_state)
+        own = HeldReservation(row.own_id, row.own_pickup, row.own_placed_at, state, row.own_shelf_code)
+    return _Found(copy, title, own, row.recent if window > 0 else None)
 
 
 def _recent_decision(
-    session: Session, *, station: str, barcode: str, at: datetime, window: float
+    conn: Connection, *, station: str, barcode: str, found: _Found | None, at: datetime, window: float
 ) -> RouteDecision | None:
     if window <= 0:
         return None
-    since = at - timedelta(seconds=window)
-    params = {"station": station, "since": since, "at": at, "barcode": barcode}
-    payload = session.execute(_RECENT_DECISION, params).scalar()
+    if found is not None:
+        payload = found.recent
+    else:
+        params = {"station": station[:40], "since": at - timedelta(seconds=window), "at": at, "barcode": barcode}
+        payload = conn.execute(_RECENT_BY_STATION, params).scalar()
     if not payload or "decision" not in payload:
         return None
     return RouteDecision.from_dict(payload["decision"])
@@ -140,6 +214,7 @@ def _recent_decision(
 
 def _exception(
     session: Session,
+    events: EventBuffer,
     places: Places,
     station: StationInfo,
     barcode: str,
@@ -148,84 +223,94 @@ def _exception(
     problem: str,
     reason: str,
     *,
-    item: Item | None = None,
-    title: Title | None = None,
+    item: Copy | None = None,
+    title: TitleFacts | None = None,
     raw: str | None = None,
 ) -> RouteDecision:
-    task = open_task(
-        session, kind=TaskKind.EXCEPTION, station=station.name, branch_id=station.branch_id, at=at, reason=reason,
-        item_id=item.id if item else None, actor=actor,
+    task_id = add_task(
+        session, events, kind=TaskKind.EXCEPTION, station=station.name, branch_id=station.branch_id, at=at,
+        reason=reason, item_id=item.id if item else None, actor=actor,
     )  # fmt: skip
     decision = RouteDecision(
         barcode=barcode, kind=RouteKind.EXCEPTION, destination=None, destination_name=None, location=None,
-        bin=places.exception_bin, reason=reason, task_id=task.id, item_id=item.id if item else None,
+        bin=places.exception_bin, reason=reason, task_id=task_id, item_id=item.id if item else None,
         title=title.title if title else None, rule="exception", exception=problem, station=station.name,
     )  # fmt: skip
     extra = {"raw": raw} if raw is not None else {}
-    _record(session, decision, at=at, actor=actor, **extra)
+    _record(events, decision, at=at, actor=actor, **extra)
     return decision
 
 
-def _record(session: Session, decision: RouteDecision, *, at: datetime, actor: str, **extra: object) -> None:
-    record_event(
-        session, at=at, kind="checkin", station=decision.station, actor=actor, item_id=decision.item_id,
+def _record(events: EventBuffer, decision: RouteDecision, *, at: datetime, actor: str, **extra: object) -> None:
+    events.add(
+        at=at, kind="checkin", station=decision.station, actor=actor, item_id=decision.item_id,
         barcode=decision.barcode, decision=decision.as_dict(), **extra,
     )  # fmt: skip
 
 
 def _check_in_item(
     session: Session,
+    events: EventBuffer,
     places: Places,
     station: StationInfo,
     here: BranchInfo,
-    item: Item,
-    title: Title,
+    found: _Found,
     at: datetime,
     actor: str,
     parts_checked: bool,
 ) -> RouteDecision:
+    conn, item, title = events.conn, found.copy, found.title
     if item.status == ItemStatus.WITHDRAWN:
         reason = "Udgået: skal ikke på hylden, læg den i fejlkassen"
         return _exception(
-            session, places, station, item.barcode, at, actor, "withdrawn", reason, item=item, title=title
+            session, events, places, station, item.barcode, at, actor, "withdrawn", reason, item=item, title=title
         )
     if item.status == ItemStatus.MISSING:
-        item.status, item.status_changed_at, item.branch_id = ItemStatus.IN_SORTING, at, here.id
-        item.location_id = item.destination_branch_id = item.destination_location_id = None
-        session.add(item)
+        back = {
+            "item": item.id, "status": ItemStatus.IN_SORTING.value, "at": at, "branch": here.id, "destination": None,
+            "destination_location": None,
+        }  # fmt: skip
+        conn.execute(_SEND_ITEM, back)
         reason = "Meldt savnet, nu fundet: se den efter og scan den igen"
-        return _exception(session, places, station, item.barcode, at, actor, "found", reason, item=item, title=title)
+        return _exception(
+            session, events, places, station, item.barcode, at, actor, "found", reason, item=item, title=title
+        )
     if item.parts > 1 and not parts_checked:
         reason = f"Tjek at alle {item.parts} dele er der, og scan igen med 'alle dele'"
         return _exception(
-            session, places, station, item.barcode, at, actor, "multi_part", reason, item=item, title=title
+            session, events, places, station, item.barcode, at, actor, "multi_part", reason, item=item, title=title
         )
     loan_id = None
     if item.status == ItemStatus.ON_LOAN:
-        loan_id = session.execute(_CLOSE_LOAN, {"item": item.id, "at": at, "branch": here.id}).scalar()
+        loan_id = conn.execute(_CLOSE_LOAN, {"item": item.id, "at": at, "branch": here.id}).scalar()
     if item.status != ItemStatus.ON_LOAN or item.parts > 1:
         # A copy on loan has no work waiting on it (but a set checked for its parts has its exception task);
         # any other may: a SORT task at the hub, the plan of an earlier scan.
-        _settle_open_tasks(session, item, at=at, actor=actor)
-    route = decide_route(session, places, item=item, title=title, here=here, at=at, station=station.name, actor=actor)
-    return _send(session, places, station, here, item, title, route, at=at, actor=actor, loan_id=loan_id)
+        _settle_open_tasks(session, events, item, at=at, actor=actor)
+    route = decide_route(
+        session, events, places, item=item, title=title, here=here, at=at, station=station.name, actor=actor,
+        own=found.own,
+    )  # fmt: skip
+    return _send(session, events, places, station, here, item, title, route, at=at, actor=actor, loan_id=loan_id)
 
 
-def _settle_open_tasks(session: Session, item: Item, *, at: datetime, actor: str) -> None:
-    for task in session.execute(_OPEN_TASKS, {"item": item.id}).scalars():
+def _settle_open_tasks(session: Session, events: EventBuffer, item: Copy, *, at: datetime, actor: str) -> None:
+    for row in events.conn.execute(_OPEN_TASKS, {"item": item.id}).all():
+        task = OpenTaskRow(row.id, row.kind, row.station, row.item_id)
         if task.kind in _DONE_BY_SCAN:
-            close_task(session, task, at=at, actor=actor, outcome="scanned")
+            finish_task(session, events, task, at=at, actor=actor, outcome="scanned")
         elif task.kind in _REPLACED_BY_SCAN:
-            close_task(session, task, at=at, actor=actor, state=TaskState.CANCELLED, outcome="scanned_again")
+            finish_task(session, events, task, at=at, actor=actor, state=TaskState.CANCELLED, outcome="scanned_again")
 
 
 def _send(
     session: Session,
+    events: EventBuffer,
     places: Places,
     station: StationInfo,
     here: BranchInfo,
-    item: Item,
-    title: Title,
+    item: Copy,
+    title: TitleFacts,
     route: Route,
     *,
     at: datetime,
@@ -238,40 +323,40 @@ def _send(
         elif claim == "target":
             claim_target_place(session, target_id=row_id)
     destination = places.branches[route.branch_id]
-    item.status, item.status_changed_at, item.branch_id, item.location_id = ItemStatus.IN_SORTING, at, here.id, None
-    item.destination_branch_id, item.destination_location_id = destination.id, route.location_id
+    sent = {
+        "item": item.id, "status": ItemStatus.IN_SORTING.value, "at": at, "branch": here.id,
+        "destination": destination.id, "destination_location": route.location_id,
+    }  # fmt: skip
+    events.conn.execute(_SEND_ITEM, sent)
     note_heading(session, route.location_id)
-    session.add(item)
     reservation = route.reservation
     crate_id, bin_code = None, None
     if destination.id == here.id:
         kind = TaskKind.DISPLAY if route.kind == RouteKind.DISPLAY else TaskKind.SHELVE
     else:
-        from materials.services.crates import put_in_crate
-
         kind = TaskKind.PACK
         hub = places.sorting_room
         leg_to = hub.id if hub is not None and here.lends and destination.id != hub.id else destination.id
-        crate = put_in_crate(
-            session, item=item, from_branch_id=here.id, to_branch_id=leg_to, at=at, station=station.name, actor=actor
-        )
-        crate_id = crate.id
+        crate_id, crate_code = pack_copy(
+            session, events, item_id=item.id, barcode=item.barcode, from_branch_id=here.id, to_branch_id=leg_to,
+            at=at, station=station.name, actor=actor,
+        )  # fmt: skip
         bin_code = places.bins.get(destination.id) if not here.lends else None
-        bin_code = bin_code or crate.code
-    task = open_task(
-        session, kind=kind, station=station.name, branch_id=here.id, at=at, reason=route.reason, item_id=item.id,
-        reservation_id=reservation.id if reservation else None, crate_id=crate_id,
+        bin_code = bin_code or crate_code
+    task_id = add_task(
+        session, events, kind=kind, station=station.name, branch_id=here.id, at=at, reason=route.reason,
+        item_id=item.id, reservation_id=reservation.id if reservation else None, crate_id=crate_id,
         destination_branch_id=destination.id, actor=actor,
     )  # fmt: skip
     location = places.locations.get(route.location_id) if route.location_id else None
     decision = RouteDecision(
         barcode=item.barcode, kind=route.kind, destination=destination.isil, destination_name=destination.name,
-        location=location.code if location else None, bin=bin_code, reason=route.reason, task_id=task.id,
+        location=location.code if location else None, bin=bin_code, reason=route.reason, task_id=task_id,
         item_id=item.id, title=title.title, reservation_id=reservation.id if reservation else None,
         shelf_code=reservation.shelf_code if reservation else None, rule=route.rule, station=station.name,
     )  # fmt: skip
     extra: dict[str, object] = {"loan_id": loan_id} if loan_id is not None else {}
     if reservation is not None and reservation.state != ReservationState.IN_TRANSIT:
         extra["reservation_state"] = str(reservation.state)
-    _record(session, decision, at=at, actor=actor, **extra)
+    _record(events, decision, at=at, actor=actor, **extra)
     return decision

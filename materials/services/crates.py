@@ -8,13 +8,14 @@ open → sealed → dispatched (its copies IN_TRANSIT) → received. One open cr
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exc, func, update
+from sqlalchemy import bindparam, delete, exc, func, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from materials.domain.states import BranchKind, CrateState, TaskKind, TaskState
 from materials.errors import MaterialsError, NotFound
 from materials.models import Branch, Crate, CrateItem, Item, SortBin, Task
-from materials.services.events import record_event
+from materials.services.events import EventBuffer, record_event
 from materials.services.lookup import branch_by_isil, require_branch
 from materials.services.tasks import close_task
 
@@ -118,6 +119,77 @@ def put_in_crate(
     )  # fmt: skip
     session.flush()
     return crate
+
+
+_C, _CI = Crate.__table__, CrateItem.__table__  # type: ignore[attr-defined]
+_OPEN_ON_LEG = (
+    core_select(_C.c.id, _C.c.code, _C.c.capacity)
+    .where(_C.c.from_branch_id == bindparam("from_id"), _C.c.to_branch_id == bindparam("to_id"))
+    .where(_C.c.state == CrateState.OPEN.value)
+    .with_for_update()
+)
+# Where the copy is packed already (an open crate), and how full the crate is: one statement, two index lookups.
+_PACKED_AND_COUNT = core_select(
+    core_select(_CI.c.crate_id)
+    .join(_C, _C.c.id == _CI.c.crate_id)
+    .where(_CI.c.item_id == bindparam("item"), _C.c.state == CrateState.OPEN.value)
+    .order_by((_CI.c.crate_id == bindparam("crate")).desc())
+    .limit(1)
+    .scalar_subquery()
+    .label("packed_in"),
+    core_select(func.count()).where(_CI.c.crate_id == bindparam("crate")).scalar_subquery().label("n"),
+)
+_PACK = _CI.insert()
+_UNPACK_OPEN = delete(_CI).where(
+    _CI.c.item_id == bindparam("item"),
+    _CI.c.crate_id.in_(core_select(_C.c.id).where(_C.c.state == CrateState.OPEN.value).scalar_subquery()),
+)
+
+
+def pack_copy(
+    session: Session,
+    events: EventBuffer,
+    *,
+    item_id: int,
+    barcode: str,
+    from_branch_id: int,
+    to_branch_id: int,
+    at: datetime,
+    station: str,
+    actor: str,
+) -> tuple[int, str]:
+    """`put_in_crate` for the check-in hot path: Core statements, events buffered. Returns (crate id, crate code).
+
+    The usual case is three statements: the leg's open crate (row-locked on PostgreSQL), whether the copy is
+    packed already and how full the crate is, and the packing row. Opening a crate and sealing a full one are
+    rare and go through the ORM functions below.
+    """
+    conn = events.conn
+    leg = {"from_id": from_branch_id, "to_id": to_branch_id}
+    row = conn.execute(_OPEN_ON_LEG, leg).first()
+    if row is None:
+        events.write()
+        opened = _open_crate(session, from_branch_id=from_branch_id, to_branch_id=to_branch_id, at=at, actor=actor)
+        session.flush()
+        row = conn.execute(_OPEN_ON_LEG, leg).first()
+        assert row is not None and row.id == opened.id
+    crate_id, code, capacity = int(row.id), str(row.code), int(row.capacity)
+    packed_in, n = conn.execute(_PACKED_AND_COUNT, {"item": item_id, "crate": crate_id}).one()
+    if packed_in == crate_id:
+        return crate_id, code  # scanned into the same crate twice
+    if packed_in is not None:  # re-routed before its crate left: it moves to the new crate
+        conn.execute(_UNPACK_OPEN, {"item": item_id})
+    if n >= capacity:
+        events.write()
+        crate = session.get(Crate, crate_id, populate_existing=True)
+        assert crate is not None
+        _seal(session, crate, at=at, actor=actor, station=station, reason="Kassen er fuld")
+        fresh = _open_crate(session, from_branch_id=from_branch_id, to_branch_id=to_branch_id, at=at, actor=actor)
+        session.flush()
+        crate_id, code = int(fresh.id or 0), fresh.code
+    conn.execute(_PACK, {"crate_id": crate_id, "item_id": item_id, "packed_at": at})
+    events.add(at=at, kind="crate_packed", station=station, actor=actor, item_id=item_id, barcode=barcode, crate=code)
+    return crate_id, code
 
 
 def _open_crate(session: Session, *, from_branch_id: int, to_branch_id: int, at: datetime, actor: str) -> Crate:

@@ -6,21 +6,24 @@ saw, so two stations can never fill one reservation twice. A copy serves at most
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exc, update
+from sqlalchemy import Connection, bindparam, exc, text, tuple_, update
+from sqlalchemy import select as core_select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from materials.clock import danish_date
 from materials.domain.privacy import patron_pseudonym
-from materials.domain.states import HOLDING_RESERVATION_STATES, BranchKind, ReservationState, TaskKind, TaskState
+from materials.domain.states import BranchKind, ReservationState, TaskKind, TaskState
 from materials.errors import MaterialsError, NotFound
-from materials.models import Branch, Item, Patron, Reservation, Task
-from materials.services.events import record_event
-from materials.services.lookup import branch_by_isil, require_branch, require_title
-from materials.services.tasks import close_task
+from materials.models import Item, Patron, Reservation, Task
+from materials.services.events import EventBuffer, record_event
+from materials.services.lookup import branch_by_isil, require_title
+from materials.services.routing_places import Places
+from materials.services.tasks import OpenTaskRow, close_task, finish_task
 
 CLOSED_STATES = (ReservationState.COLLECTED, ReservationState.EXPIRED, ReservationState.CANCELLED)
 
@@ -214,87 +217,166 @@ def cancel_reservation(
     return reservation
 
 
-def reservation_for_returned_copy(
-    session: Session, *, item: Item, at: datetime, station: str, actor: str
-) -> Reservation | None:
+@dataclass(frozen=True)
+class HeldReservation:
+    """The reservation a returned copy fills, as check-in needs it (no ORM object)."""
+
+    id: int
+    pickup_branch_id: int
+    placed_at: datetime
+    state: ReservationState
+    shelf_code: str | None
+
+
+_R = Reservation.__table__  # type: ignore[attr-defined]
+_HELD_COLUMNS = (_R.c.id, _R.c.pickup_branch_id, _R.c.placed_at, _R.c.state, _R.c.shelf_code)
+# The states are written out, not bound: SQLite uses a partial index only when the query repeats its condition.
+_OWN = core_select(*_HELD_COLUMNS).where(
+    _R.c.item_id == bindparam("item"), text("reservation.state IN ('allocated', 'in_transit', 'ready')")
+)
+# First come, first served: the title's queue in order, read in batches (ix_reservation_queue, partial).
+CANDIDATE_BATCH = 50
+_QUEUE = text("reservation.state IN ('waiting', 'allocated')")
+_CANDIDATES_FIRST = (
+    core_select(*_HELD_COLUMNS)
+    .where(_R.c.title_id == bindparam("title"), _QUEUE)
+    .order_by(_R.c.placed_at, _R.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_CANDIDATES_NEXT = (
+    core_select(*_HELD_COLUMNS)
+    .where(
+        _R.c.title_id == bindparam("title"),
+        _QUEUE,
+        tuple_(_R.c.placed_at, _R.c.id) > tuple_(bindparam("after_at"), bindparam("after_id")),
+    )
+    .order_by(_R.c.placed_at, _R.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_TAKE = (
+    update(_R)
+    .where(_R.c.id == bindparam("reservation"), _R.c.state == bindparam("previous"))
+    .values(state=ReservationState.IN_TRANSIT.value, item_id=bindparam("item"), allocated_at=bindparam("at"))
+)
+_OWN_PICKED = (
+    update(_R)
+    .where(_R.c.id == bindparam("reservation"), _R.c.state == ReservationState.ALLOCATED.value)
+    .values(state=ReservationState.IN_TRANSIT.value)
+)
+_T = Task.__table__  # type: ignore[attr-defined]
+_OPEN_PICKS = core_select(_T.c.id, _T.c.kind, _T.c.station, _T.c.item_id).where(
+    _T.c.reservation_id == bindparam("reservation"),
+    _T.c.kind == TaskKind.PICK.value,
+    _T.c.state == TaskState.OPEN.value,
+)
+_WAITING = core_select(_R.c.id).where(_R.c.title_id == bindparam("title"), _R.c.state == "waiting").limit(1)
+
+
+def _held(row: Any, state: ReservationState | None = None) -> HeldReservation:
+    return HeldReservation(
+        row.id, row.pickup_branch_id, row.placed_at, state or ReservationState(row.state), row.shelf_code
+    )
+
+
+def _withdraw_picks(
+    session: Session, events: EventBuffer, reservation_id: int, *, at: datetime, actor: str, outcome: str
+) -> None:
+    for row in events.conn.execute(_OPEN_PICKS, {"reservation": reservation_id}).all():
+        task = OpenTaskRow(row.id, row.kind, row.station, row.item_id)
+        finish_task(session, events, task, at=at, actor=actor, state=TaskState.CANCELLED, outcome=outcome)
+
+
+def _take(conn: Connection, values: dict[str, Any]) -> bool:
+    """The conditional UPDATE that gives the copy to the reservation. A unique-index violation (the copy already
+    serves another live reservation) undoes only the statement on SQLite, but the whole transaction on PostgreSQL,
+    which therefore gets a savepoint."""
+    if conn.dialect.name == "sqlite":
+        return bool(conn.execute(_TAKE, values).rowcount == 1)
+    with conn.begin_nested():
+        return bool(conn.execute(_TAKE, values).rowcount == 1)
+
+
+def fill_from_returned_copy(
+    session: Session,
+    events: EventBuffer,
+    places: Places,
+    *,
+    item_id: int,
+    title_id: int,
+    barcode: str,
+    at: datetime,
+    station: str,
+    actor: str,
+    own: HeldReservation | None = None,
+    own_read: bool = False,
+) -> HeldReservation | None:
     """The reservation a copy in hand should fill, first come, first served; None when nobody waits.
 
     A reservation that waits, or that was allocated to a shelf copy not yet picked, is taken over: the pick task
-    is withdrawn and the shelf copy freed. A copy that already serves a reservation keeps it. Does not commit.
+    is withdrawn and the shelf copy freed (and given to the next in line, if any). A copy that already serves a
+    reservation keeps it. The title's queue is read in batches of `CANDIDATE_BATCH`, oldest first, until one is
+    taken, so no older reservation is passed over because of a LIMIT; on PostgreSQL rows another station holds
+    locked are skipped (that station is filling them). Core statements only; events go to `events`. Does not commit.
     """
-    own = session.exec(
-        select(Reservation)
-        .where(Reservation.item_id == item.id, col(Reservation.state).in_([str(s) for s in HOLDING_RESERVATION_STATES]))
-        .execution_options(populate_existing=True)
-    ).first()
+    conn = events.conn
+    if not own_read:  # check-in reads it with the copy (`own`); other callers have it read here
+        row = conn.execute(_OWN, {"item": item_id}).first()
+        own = None if row is None else _held(row)
     if own is not None:
-        if own.state == ReservationState.ALLOCATED and transition(
-            session, own, to=ReservationState.IN_TRANSIT, from_states=[ReservationState.ALLOCATED]
-        ):
-            withdraw_pick(session, own, at=at, actor=actor, outcome="picked_at_checkin")
+        if own.state == ReservationState.ALLOCATED and conn.execute(_OWN_PICKED, {"reservation": own.id}).rowcount:
+            _withdraw_picks(session, events, own.id, at=at, actor=actor, outcome="picked_at_checkin")
+            return replace(own, state=ReservationState.IN_TRANSIT)
         return own
-    candidates = session.exec(
-        select(Reservation)
-        .where(
-            Reservation.title_id == item.title_id,
-            col(Reservation.state).in_([ReservationState.WAITING.value, ReservationState.ALLOCATED.value]),
-        )
-        .order_by(col(Reservation.placed_at), col(Reservation.id))
-        .limit(50)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    ).all()
-    for reservation in candidates:
-        previous = reservation.state
-        try:
-            with session.begin_nested():
-                taken = transition(
-                    session,
-                    reservation,
-                    to=ReservationState.IN_TRANSIT,
-                    from_states=[previous],
-                    item_id=item.id,
-                    allocated_at=at,
-                )
-        except exc.IntegrityError:  # the copy was given to another reservation at the same moment
+    params: dict[str, Any] = {"title": title_id, "limit": CANDIDATE_BATCH}
+    query = _CANDIDATES_FIRST
+    while True:
+        batch = conn.execute(query, params).all()
+        for row in batch:
+            previous = ReservationState(row.state)
+            values = {"reservation": row.id, "previous": previous.value, "item": item_id, "at": at}
+            try:
+                taken = _take(conn, values)
+            except exc.IntegrityError:  # the copy was given to another reservation at the same moment
+                return None
+            if not taken:
+                continue
+            pickup = places.branches[row.pickup_branch_id]
+            if previous == ReservationState.ALLOCATED:
+                _withdraw_picks(session, events, row.id, at=at, actor=actor, outcome="returned_copy_instead")
+            events.add(
+                at=at, kind="reservation_filled", station=station, actor=actor, item_id=item_id, barcode=barcode,
+                reservation_id=row.id, pickup=pickup.isil,
+                reason=f"Reserveret: afhentes på {pickup.name}, venter siden {danish_date(row.placed_at)}",
+            )  # fmt: skip
+            if previous == ReservationState.ALLOCATED and conn.execute(_WAITING, {"title": title_id}).first():
+                from materials.services.allocation import allocate_title
+
+                events.write()  # the log keeps its order: this scan's events before the allocation's
+                allocate_title(session, title_id=title_id, at=at, actor=actor)
+                session.flush()
+            return _held(row, ReservationState.IN_TRANSIT)
+        if len(batch) < CANDIDATE_BATCH:
             return None
-        if not taken:
-            continue
-        pickup = require_branch(session=session, branch_id=reservation.pickup_branch_id)
-        if previous == ReservationState.ALLOCATED:
-            withdraw_pick(session, reservation, at=at, actor=actor, outcome="returned_copy_instead")
-        _record_filled(session, reservation, item=item, pickup=pickup, at=at, station=station, actor=actor)
-        if previous == ReservationState.ALLOCATED and _anyone_waiting(session, item.title_id):
-            from materials.services.allocation import allocate_title
-
-            allocate_title(session, title_id=item.title_id, at=at, actor=actor)
-        return reservation
-    return None
+        last = batch[-1]
+        params = {"title": title_id, "limit": CANDIDATE_BATCH, "after_at": last.placed_at, "after_id": last.id}
+        query = _CANDIDATES_NEXT
 
 
-def _record_filled(
-    session: Session, reservation: Reservation, *, item: Item, pickup: Branch, at: datetime, station: str, actor: str
-) -> None:
-    record_event(
-        session,
-        at=at,
-        kind="reservation_filled",
-        station=station,
-        actor=actor,
-        item_id=item.id,
-        barcode=item.barcode,
-        reservation_id=reservation.id,
-        pickup=pickup.isil,
-        reason=f"Reserveret: afhentes på {pickup.name}, venter siden {danish_date(reservation.placed_at)}",
-    )
+def reservation_for_returned_copy(
+    session: Session, *, item: Item, at: datetime, station: str, actor: str
+) -> Reservation | None:
+    """`fill_from_returned_copy` for callers holding ORM objects: the filled reservation, loaded. Does not commit."""
+    from materials.services.routing_places import places_for
 
-
-def _anyone_waiting(session: Session, title_id: int) -> bool:
-    return (
-        session.exec(
-            select(Reservation.id).where(
-                Reservation.title_id == title_id, Reservation.state == ReservationState.WAITING
-            )
-        ).first()
-        is not None
-    )
+    session.flush()
+    events = EventBuffer(session.connection())
+    held = fill_from_returned_copy(
+        session, events, places_for(session), item_id=item.id or 0, title_id=item.title_id, barcode=item.barcode,
+        at=at, station=station, actor=actor,
+    )  # fmt: skip
+    events.write()
+    if held is None:
+        return None
+    return session.get(Reservation, held.id, populate_existing=True)

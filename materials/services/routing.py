@@ -5,18 +5,20 @@ target net of transport cost (or, without targets, a count-based float), (d) sta
 has room, (e) home, (f) remote storage. `decide_route` finds the route; `check_in` applies it.
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlalchemy import bindparam, select
+from sqlmodel import Session
 
 from materials.clock import danish_date, to_local
 from materials.domain.sections import SECTION_NAMES_DA, section_for
 from materials.domain.states import RouteKind
-from materials.models import Event, Item, Reservation, Title
+from materials.models import Event
 from materials.services import routing_rules as rules
+from materials.services.events import EventBuffer
+from materials.services.reservations import HeldReservation, fill_from_returned_copy
 from materials.services.routing_places import BranchInfo, Places
 from materials.services.shelf_room import shelf_with_room
 
@@ -43,7 +45,7 @@ class RouteDecision:
     duplicate: bool = False  # a repeat scan inside the window: nothing new was recorded
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = dict(self.__dict__)  # every field is a plain value: no deep copy needed (asdict costs 10x more)
         data["kind"] = str(self.kind)
         return data
 
@@ -54,6 +56,33 @@ class RouteDecision:
         return cls(**known)
 
 
+@dataclass(slots=True)
+class Copy:
+    """The copy in hand, as check-in reads it (one row, no ORM object)."""
+
+    id: int
+    barcode: str
+    title_id: int
+    home_branch_id: int
+    branch_id: int
+    location_id: int | None
+    status: str
+    shelfmark: str
+    parts: int
+    floating: bool
+    destination_branch_id: int | None
+    destination_location_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TitleFacts:
+    id: int
+    title: str
+    audience: str
+    material_type: str
+    classification: str
+
+
 @dataclass(frozen=True)
 class Route:
     kind: RouteKind
@@ -61,7 +90,7 @@ class Route:
     branch_id: int
     location_id: int | None
     reason: str
-    reservation: Reservation | None = None
+    reservation: HeldReservation | None = None
     claims: tuple[tuple[str, int], ...] = field(default=())
 
 
@@ -73,7 +102,7 @@ def _copies(n: int) -> str:
     return f"{n} eksemplar" if n == 1 else f"{n} eksemplarer"
 
 
-def _hold(places: Places, reservation: Reservation, rule: str) -> Route:
+def _hold(places: Places, reservation: HeldReservation, rule: str) -> Route:
     pickup = places.branches[reservation.pickup_branch_id]
     hold_shelf = places.hold_shelves.get(pickup.id)
     return Route(
@@ -86,7 +115,7 @@ def _hold(places: Places, reservation: Reservation, rule: str) -> Route:
     )
 
 
-def float_origin(places: Places, item: Item, here: BranchInfo) -> BranchInfo:
+def float_origin(places: Places, item: Copy, here: BranchInfo) -> BranchInfo:
     """Where the copy counts as returned: this branch, or at the sorting room the branch it was heading for."""
     if here.lends:
         return here
@@ -97,15 +126,18 @@ def float_origin(places: Places, item: Item, here: BranchInfo) -> BranchInfo:
     return here
 
 
-def _prior_route(session: Session, places: Places, item: Item) -> Route | None:
+_E = Event.__table__  # type: ignore[attr-defined]
+_LAST_CHECKIN = (
+    select(_E.c.payload)
+    .where(_E.c.item_id == bindparam("item"), _E.c.kind == "checkin")
+    .order_by(_E.c.at.desc(), _E.c.id.desc())
+    .limit(1)
+)
+
+
+def _prior_route(events: EventBuffer, places: Places, item: Copy) -> Route | None:
     """At the sorting room a copy already on its way keeps the destination decided where it was returned."""
-    query = (
-        select(col(Event.payload))
-        .where(col(Event.item_id) == item.id, col(Event.kind) == "checkin")
-        .order_by(col(Event.at).desc(), col(Event.id).desc())
-        .limit(1)
-    )
-    payload = (session.execute(query).scalar() or {}).get("decision")
+    payload = (events.conn.execute(_LAST_CHECKIN, {"item": item.id}).scalar() or {}).get("decision")
     if not payload or payload.get("kind") in (None, RouteKind.EXCEPTION, RouteKind.HOLD):
         return None
     destination = places.branches.get(item.destination_branch_id or -1)
@@ -122,28 +154,32 @@ def _prior_route(session: Session, places: Places, item: Item) -> Route | None:
 
 def decide_route(
     session: Session,
+    events: EventBuffer,
     places: Places,
     *,
-    item: Item,
-    title: Title,
+    item: Copy,
+    title: TitleFacts,
     here: BranchInfo,
     at: datetime,
     station: str,
     actor: str,
+    own: HeldReservation | None,
 ) -> Route:
+    """The route in the order of need; `own` is the live reservation the copy serves, read with the copy."""
     # (a) A copy that already serves a reservation keeps it; otherwise the first in line gets it.
-    from materials.services.reservations import reservation_for_returned_copy
-
-    reservation = reservation_for_returned_copy(session, item=item, at=at, station=station, actor=actor)
+    reservation = fill_from_returned_copy(
+        session, events, places, item_id=item.id, title_id=item.title_id, barcode=item.barcode, at=at,
+        station=station, actor=actor, own=own, own_read=True,
+    )  # fmt: skip
     if reservation is not None:
         return _hold(places, reservation, "reservation")
     if not here.lends and item.destination_branch_id is not None:
-        prior = _prior_route(session, places, item)
+        prior = _prior_route(events, places, item)
         if prior is not None:
             return prior
     display = None
     if title.id in places.display_titles:
-        display = rules.display_wanting(session, title_id=title.id or 0, here_id=here.id, today=to_local(at).date())
+        display = rules.display_wanting(session, title_id=title.id, here_id=here.id, today=to_local(at).date())
     if display is not None:
         branch = places.branches[display.branch_id]
         reason = f"Udstilling '{display.name}' på {branch.name} mangler den"
@@ -168,10 +204,11 @@ def decide_route(
 
 
 def _demand_route(
-    session: Session, places: Places, *, item: Item, title: Title, origin: BranchInfo, section: str
+    session: Session, places: Places, *, item: Copy, title: TitleFacts, origin: BranchInfo, section: str
 ) -> Route | None:
-    has_targets, gap = rules.target_gap(session, places, title_id=title.id or 0, origin_id=origin.id)
-    if has_targets:
+    demand = rules.demand_for(session, places, title_id=title.id, item_id=item.id, origin_id=origin.id)
+    if demand.has_targets:
+        gap = demand.gap
         if gap is None:
             return None
         branch = places.branches[gap.branch_id]
@@ -182,7 +219,7 @@ def _demand_route(
         return Route(
             kind, "target", branch.id, shelf.id if shelf else None, reason, claims=(("target", gap.target_id),)
         )
-    spread = rules.count_float(session, places, title_id=title.id or 0, item_id=item.id or 0, origin_id=origin.id)
+    spread = demand.spread
     if spread is None:
         return None
     branch = places.branches[spread.branch_id]
@@ -196,7 +233,7 @@ def _demand_route(
     return Route(RouteKind.REBALANCE, "float-count", branch.id, shelf.id, reason)
 
 
-def _home_or_storage(session: Session, places: Places, *, item: Item, origin: BranchInfo, section: str) -> Route:
+def _home_or_storage(session: Session, places: Places, *, item: Copy, origin: BranchInfo, section: str) -> Route:
     home = places.branches[item.home_branch_id]
     section_name = SECTION_NAMES_DA.get(section, section)
     if not item.floating:

@@ -7,7 +7,7 @@ on its way (so the next returned copy of the title sees the gap as filled) with 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import CompoundSelect, bindparam, func, literal_column, select, text, union_all, update
 from sqlmodel import Session, col
 
 from materials.domain.states import ItemStatus
@@ -80,22 +80,27 @@ class TargetGap:
     score: float
 
 
+_TARGETS = select(col(Target.id), col(Target.branch_id), col(Target.deficit)).where(
+    col(Target.title_id) == bindparam("title")
+)
+
+
 def target_gap(session: Session, places: Places, *, title_id: int, origin_id: int) -> tuple[bool, TargetGap | None]:
     """(whether the title has targets at all, the branch whose deficit net of transport cost is largest)."""
-    rows = list(
-        session.execute(
-            select(col(Target.id), col(Target.branch_id), col(Target.deficit)).where(col(Target.title_id) == title_id)
-        )
-    )
+    rows = session.connection().execute(_TARGETS, {"title": title_id}).all()
+    return bool(rows), _best_gap(places, [(r.id, r.branch_id, float(r.deficit)) for r in rows], origin_id)
+
+
+def _best_gap(places: Places, rows: list[tuple[int, int, float]], origin_id: int) -> TargetGap | None:
     best: TargetGap | None = None
-    for row in rows:
-        branch = places.branches.get(row.branch_id)
-        if branch is None or not branch.lends or row.deficit < 1:
+    for target_id, branch_id, deficit in rows:
+        branch = places.branches.get(branch_id)
+        if branch is None or not branch.lends or deficit < 1:
             continue
-        score = row.deficit - places.cost(origin_id, row.branch_id) / COST_PER_COPY
+        score = deficit - places.cost(origin_id, branch_id) / COST_PER_COPY
         if score > 0 and (best is None or score > best.score):
-            best = TargetGap(row.id, row.branch_id, float(row.deficit), score)
-    return bool(rows), best
+            best = TargetGap(target_id, branch_id, deficit, score)
+    return best
 
 
 def claim_target_place(session: Session, *, target_id: int) -> None:
@@ -110,18 +115,29 @@ class CountFloat:
     here: int
 
 
+_HELD_BY = func.coalesce(col(Item.destination_branch_id), col(Item.branch_id))
+# The statuses are written out (not bound): one statement text, compiled once.
+_COUNTS_BY_BRANCH = (
+    select(_HELD_BY.label("branch_id"), func.count().label("n"))
+    .where(
+        col(Item.title_id) == bindparam("title"),
+        col(Item.status).in_([literal_column(f"'{s.value}'") for s in _HELD_BY_BRANCH]),
+        col(Item.id) != bindparam("item"),
+    )
+    .group_by(_HELD_BY)
+)
+
+
 def count_float(session: Session, places: Places, *, title_id: int, item_id: int, origin_id: int) -> CountFloat | None:
     """Koha-style float: the branch with the fewest copies of the title for its size, if clearly fewer than here.
 
     Clearly fewer: after the move that branch still holds no more per size than this one, so copies never bounce.
     """
-    held_by = func.coalesce(col(Item.destination_branch_id), col(Item.branch_id))
-    query = (
-        select(held_by.label("branch_id"), func.count().label("n"))
-        .where(col(Item.title_id) == title_id, col(Item.status).in_(_HELD_BY_BRANCH), col(Item.id) != item_id)
-        .group_by(held_by)
-    )
-    counts = {row.branch_id: int(row.n) for row in session.execute(query)}
+    rows = session.connection().execute(_COUNTS_BY_BRANCH, {"title": title_id, "item": item_id})
+    return _count_float(places, {row.branch_id: int(row.n) for row in rows}, origin_id)
+
+
+def _count_float(places: Places, counts: dict[int, int], origin_id: int) -> CountFloat | None:
     origin = places.branches.get(origin_id)
     if origin is None or not origin.lends:
         return None
@@ -136,13 +152,53 @@ def count_float(session: Session, places: Places, *, title_id: int, item_id: int
     return None
 
 
+# Both demand questions in one round trip: the title's targets, and its copies per branch (for the count rule,
+# used while the title has no targets). Each half is answered from its own index.
+_DEMAND: CompoundSelect = union_all(
+    select(
+        literal_column("1").label("is_target"), col(Target.id).label("target_id"), col(Target.branch_id),
+        col(Target.deficit).label("n"),
+    ).where(col(Target.title_id) == bindparam("title")),
+    select(
+        literal_column("0"), literal_column("0"), _HELD_BY, func.count()
+    ).where(
+        col(Item.title_id) == bindparam("title"),
+        col(Item.status).in_([literal_column(f"'{s.value}'") for s in _HELD_BY_BRANCH]),
+        col(Item.id) != bindparam("item"),
+    ).group_by(_HELD_BY),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Demand:
+    has_targets: bool
+    gap: TargetGap | None  # with targets: the branch lacking the copy most, net of transport cost
+    spread: CountFloat | None  # without targets: the count-based float
+
+
+def demand_for(session: Session, places: Places, *, title_id: int, item_id: int, origin_id: int) -> Demand:
+    """`target_gap` and `count_float` together, with one statement (the check-in hot path asks both)."""
+    targets: list[tuple[int, int, float]] = []
+    counts: dict[int, int] = {}
+    for row in session.connection().execute(_DEMAND, {"title": title_id, "item": item_id}):
+        if row.is_target:
+            targets.append((int(row.target_id), int(row.branch_id), float(row.n)))
+        elif row.branch_id is not None:
+            counts[int(row.branch_id)] = int(row.n)
+    if targets:
+        return Demand(True, _best_gap(places, targets, origin_id), None)
+    return Demand(False, None, _count_float(places, counts, origin_id))
+
+
 __all__ = [
     "CountFloat",
+    "Demand",
     "DisplayPlace",
     "TargetGap",
     "claim_display_place",
     "claim_target_place",
     "count_float",
+    "demand_for",
     "display_wanting",
     "held_reservation",
     "target_gap",

@@ -3,13 +3,13 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, select
 
 from materials.domain.states import TaskKind, TaskState
 from materials.errors import MaterialsError, NotFound
 from materials.models import Task
-from materials.services.events import record_event
+from materials.services.events import EventBuffer, record_event
 
 
 class TaskNotOpen(MaterialsError):
@@ -82,6 +82,78 @@ def close_task(
         outcome=task.outcome,
     )
     return task
+
+
+_TASKS = Task.__table__  # type: ignore[attr-defined]
+_INSERT_TASK = _TASKS.insert().returning(_TASKS.c.id)
+_CLOSE_TASK = (
+    update(_TASKS)
+    .where(_TASKS.c.id == bindparam("task"), _TASKS.c.state == TaskState.OPEN.value)
+    .values(state=bindparam("to"), done_at=bindparam("at"), done_by=bindparam("by"), outcome=bindparam("outcome"))
+)
+
+
+@dataclass(frozen=True)
+class OpenTaskRow:
+    """An open task as the hot path reads it: no ORM object."""
+
+    id: int
+    kind: str
+    station: str
+    item_id: int | None
+
+
+def add_task(
+    session: Session,
+    events: EventBuffer,
+    *,
+    kind: TaskKind,
+    station: str,
+    branch_id: int,
+    at: datetime,
+    reason: str,
+    item_id: int | None = None,
+    reservation_id: int | None = None,
+    crate_id: int | None = None,
+    destination_branch_id: int | None = None,
+    actor: str = "",
+) -> int:
+    """`open_task` for the hot path: one INSERT … RETURNING, the event buffered. Returns the task's id."""
+    reason = reason[:300]
+    values = {
+        "kind": str(kind), "state": TaskState.OPEN.value, "station": station, "branch_id": branch_id,
+        "item_id": item_id, "reservation_id": reservation_id, "crate_id": crate_id,
+        "destination_branch_id": destination_branch_id, "reason": reason, "created_at": at, "due_at": None,
+        "done_at": None, "done_by": None, "outcome": None,
+    }  # fmt: skip
+    task_id = int(events.conn.execute(_INSERT_TASK, values).scalar_one())
+    events.add(
+        at=at, kind="task_opened", station=station, actor=actor, item_id=item_id, task_id=task_id,
+        task_kind=str(kind), reason=reason,
+    )  # fmt: skip
+    return task_id
+
+
+def finish_task(
+    session: Session,
+    events: EventBuffer,
+    task: OpenTaskRow,
+    *,
+    at: datetime,
+    actor: str,
+    state: TaskState = TaskState.DONE,
+    outcome: str = "",
+) -> bool:
+    """`close_task` for the hot path; False (and nothing logged) when the task was no longer open."""
+    outcome = (outcome or str(state))[:40]
+    params = {"task": task.id, "to": str(state), "at": at, "by": actor[:60] or None, "outcome": outcome}
+    if events.conn.execute(_CLOSE_TASK, params).rowcount != 1:
+        return False
+    events.add(
+        at=at, kind=f"task_{state}", station=task.station, actor=actor, item_id=task.item_id, task_id=task.id,
+        task_kind=task.kind, outcome=outcome,
+    )  # fmt: skip
+    return True
 
 
 def require_task(session: Session, task_id: int) -> Task:
