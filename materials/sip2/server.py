@@ -119,7 +119,8 @@ class Sip2Server:
         finally:
             del self._clients[task]
             writer.close()
-            with suppress(Exception):
+            # A stop cancels this task while it waits here: the connection is closing anyway, so that is no error.
+            with suppress(Exception, asyncio.CancelledError):
                 await writer.wait_closed()
             log.info("%s: disconnected", peer)
 
