@@ -9,6 +9,31 @@ from sqlmodel import Session
 from materials.models import Event
 
 
+def event_row(
+    *,
+    at: datetime,
+    kind: str,
+    station: str = "",
+    actor: str = "",
+    item_id: int | None = None,
+    barcode: str | None = None,
+    **payload: Any,
+) -> dict[str, Any]:
+    """The event table's values for one event: fields cut to their columns, an overlong scan kept in the payload."""
+    if barcode is not None and len(barcode) > 80:
+        payload.setdefault("scanned", barcode)
+        barcode = barcode[:80]
+    return {
+        "at": at,
+        "kind": kind,
+        "station": station[:40],
+        "actor": actor[:60],
+        "item_id": item_id,
+        "barcode": barcode,
+        "payload": payload,
+    }
+
+
 def record_event(
     session: Session,
     *,
@@ -21,12 +46,8 @@ def record_event(
     **payload: Any,
 ) -> Event:
     """Add an event to the caller's unit of work (the caller commits)."""
-    if barcode is not None and len(barcode) > 80:
-        payload.setdefault("scanned", barcode)
-        barcode = barcode[:80]
-    event = Event(
-        at=at, kind=kind, station=station[:40], actor=actor[:60], item_id=item_id, barcode=barcode, payload=payload
-    )
+    row = event_row(at=at, kind=kind, station=station, actor=actor, item_id=item_id, barcode=barcode, **payload)
+    event = Event(**row)
     session.add(event)
     return event
 
@@ -48,31 +69,9 @@ class EventBuffer:
         self.conn = conn  # the unit of work's connection, also used by the hot path's statements
         self.rows: list[dict[str, Any]] = []
 
-    def add(
-        self,
-        *,
-        at: datetime,
-        kind: str,
-        station: str = "",
-        actor: str = "",
-        item_id: int | None = None,
-        barcode: str | None = None,
-        **payload: Any,
-    ) -> None:
-        if barcode is not None and len(barcode) > 80:
-            payload.setdefault("scanned", barcode)
-            barcode = barcode[:80]
-        self.rows.append(
-            {
-                "at": at,
-                "kind": kind,
-                "station": station[:40],
-                "actor": actor[:60],
-                "item_id": item_id,
-                "barcode": barcode,
-                "payload": payload,
-            }
-        )
+    def add(self, **fields: Any) -> None:
+        """Keep an event (the keywords of `event_row`) for `write`."""
+        self.rows.append(event_row(**fields))
 
     def write(self) -> None:
         if self.rows:
