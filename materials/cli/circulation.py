@@ -1,4 +1,4 @@
-"""`materials checkin|shelve|item|items|queue`: the check-in side of circulation at the command line."""
+"""`materials checkin|shelve|item|items|queue|condition`: the check-in side of circulation at the command line."""
 
 import typer
 
@@ -6,7 +6,7 @@ from materials.cli.common import cli_actor, emit_json, emit_table, fail, service
 from materials.clock import SystemClock, to_local
 from materials.domain.states import TaskKind
 from materials.services.checkin import barcode_error, check_in
-from materials.services.items import item_details, list_items
+from materials.services.items import item_details, list_items, record_condition
 from materials.services.queues import station_queue
 from materials.services.shelving import shelve as shelve_copy
 
@@ -19,6 +19,7 @@ def register(app: typer.Typer) -> None:
     app.command("item")(item)
     app.command("items")(items)
     app.command("queue")(queue)
+    app.command("condition")(condition)
 
 
 def checkin(
@@ -76,6 +77,8 @@ def item(
         emit_json(view.as_dict())
         return
     typer.echo(f"{view.barcode}: {view.title} ({view.author}), title id {view.title_id}")
+    if view.condition:
+        typer.echo(f"  condition {view.condition}")
     typer.echo(f"  status {view.status} at {view.branch_name} ({view.branch}) {view.location or ''}".rstrip())
     if view.destination:
         typer.echo(f"  heading for {view.destination} {view.destination_location or ''}".rstrip())
@@ -126,3 +129,22 @@ def queue(
         emit_json(rows)
     else:
         emit_table(rows, title=f"queue {station}")
+
+
+def condition(
+    ctx: typer.Context,
+    barcode: str = typer.Argument(..., help="The copy's barcode."),
+    value: str = typer.Argument(..., help="good, worn or damaged."),
+    station: str = typer.Option("", "--station", help="Where the copy was looked at."),
+    actor: str = typer.Option("", "--actor", help="Who looked (default: cli:<user>)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the copy as JSON."),
+) -> None:
+    """Record a copy's condition (planning sends good copies first and offers damaged ones for weeding)."""
+    with service_session(ctx) as session:
+        view = record_condition(
+            session, barcode=barcode, condition=value, at=SystemClock().now(), station=station, actor=cli_actor(actor)
+        )
+    if json_out:
+        emit_json(view.as_dict())
+    else:
+        typer.echo(f"{view.barcode}: {view.condition}")

@@ -7,13 +7,18 @@ from typing import Any
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from materials.domain.states import ItemStatus
+from materials.domain.states import ItemCondition, ItemStatus
 from materials.errors import MaterialsError
 from materials.models import Branch, Event, Item, Location, Title
+from materials.services.events import record_event
 from materials.services.lookup import branch_by_isil, require_item
 
 
 class UnknownStatus(MaterialsError, ValueError):
+    pass
+
+
+class UnknownCondition(MaterialsError, ValueError):
     pass
 
 
@@ -40,6 +45,7 @@ class ItemView:
     destination_location: str | None
     parts: int
     floating: bool
+    condition: str | None = None  # good, worn, damaged; None: not assessed
     history: list[HistoryLine] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -51,7 +57,7 @@ def _what(event: Event) -> str:
     decision = payload.get("decision")
     if isinstance(decision, dict):
         return str(decision.get("reason", ""))
-    for key in ("reason", "outcome", "error", "location", "crate"):
+    for key in ("reason", "outcome", "error", "location", "crate", "condition"):
         if payload.get(key):
             return str(payload[key])
     return ""
@@ -84,8 +90,41 @@ def item_details(session: Session, *, barcode: str, history_limit: int = 50) -> 
         destination_location=heading.code if heading else None,
         parts=item.parts,
         floating=item.floating,
+        condition=str(item.condition) if item.condition else None,
         history=[HistoryLine(e.at, e.kind, e.station, e.actor, _what(e)) for e in events],
     )
+
+
+def record_condition(
+    session: Session, *, barcode: str, condition: str, at: datetime, station: str = "", actor: str = ""
+) -> ItemView:
+    """Record what a person saw of the copy: good, worn or damaged (planning weighs it in moves and weeding).
+
+    Logged as an event with the condition before and after; recording the same condition again changes nothing.
+    Commits."""
+    try:
+        new = ItemCondition(condition.strip().lower())
+    except ValueError:
+        choices = ", ".join(c.value for c in ItemCondition)
+        raise UnknownCondition(f"unknown condition {condition!r}: choose one of {choices}") from None
+    item = require_item(session=session, barcode=barcode)
+    before = str(item.condition) if item.condition else None
+    if before != new.value:
+        item.condition = new
+        session.add(item)
+        record_event(
+            session,
+            at=at,
+            kind="condition_recorded",
+            station=station,
+            actor=actor,
+            item_id=item.id,
+            barcode=item.barcode,
+            condition=new.value,
+            before=before,
+        )
+        session.commit()
+    return item_details(session, barcode=item.barcode, history_limit=0)
 
 
 def parse_status(value: str) -> ItemStatus:

@@ -1,4 +1,4 @@
-"""The check-in commands: checkin, shelve, item, items and queue, as text and as JSON."""
+"""The check-in commands: checkin, shelve, item, items, queue and condition, as text and as JSON."""
 
 import json
 from pathlib import Path
@@ -96,3 +96,18 @@ def test_queue_lists_the_tasks_check_in_opened(db: str) -> None:
 
 def test_the_database_path_is_a_file(db: str) -> None:
     assert Path(db.removeprefix("sqlite:///")).exists()
+
+
+def test_condition_is_recorded_and_shown_by_item(db: str) -> None:
+    code, out, _ = invoke(db, "condition", "STAYS-AT-SUNDBY", "damaged", "--station", "sortering-1", "--json")
+    assert code == 0 and json.loads(out)["condition"] == "damaged"
+
+    code, out, _ = invoke(db, "item", "STAYS-AT-SUNDBY")
+
+    assert code == 0 and "condition damaged" in out
+
+
+def test_condition_with_an_unknown_value_exits_non_zero_naming_it(db: str) -> None:
+    code, _, err = invoke(db, "condition", "STAYS-AT-SUNDBY", "shiny")
+
+    assert code == 1 and "shiny" in err
