@@ -6,6 +6,8 @@ from dashboard.components.context import current_user, log_out, remember_login, 
 from dashboard.roles import screens_for
 
 st.set_page_config(page_title="Materialeteamet", page_icon=":material/local_library:", layout="wide")
+# Streamlit's English "Press Enter to submit form" under each scan field: the Danish placeholder already says it.
+st.html("<style>[data-testid='InputInstructions'] { display: none; }</style>")
 
 user = current_user() or resume_from_browser()
 if user is None:
