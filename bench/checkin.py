@@ -4,11 +4,15 @@ Run on the city demo (`materials seed --scale city`):
 
     .venv/bin/python bench/checkin.py --db sqlite:////tmp/city.db --stations 1 --per-station 3000
     .venv/bin/python bench/checkin.py --db postgresql://materials:materials@localhost/bench_city --stations 8
+    .venv/bin/python bench/checkin.py --db sqlite:////tmp/city.db --station sortering-1   # the sorting room: crates
 
 Each station is its own process with its own session (as a return machine or a sorter scan station would be); with
 one station it runs in this process. A station checks in copies that are on loan (the real return stream: the loan
 is closed, the route decided, the copy crated or given a shelve task, the decision logged), first a short warm-up,
 then the measured run; all stations start together. Latency is measured around `check_in`, commit included.
+Stations are return machines (`automat-…`) unless `--station` names one (a sorting-room station puts every copy in a
+crate). On a PostgreSQL server on this machine the server's own CPU per check-in is read from /proc as well: all
+processes of the server's user, exited backends included through the postmaster's child time.
 The run consumes on-loan copies, so every run sees a slightly different library; the demo has plenty.
 """
 
@@ -46,6 +50,27 @@ def on_loan_barcodes(url: str, n: int, offset: int) -> list[str]:
         codes = [row[0] for row in conn.execute(query, {"n": n, "offset": offset})]
     engine.dispose()
     return codes
+
+
+def postgres_cpu_s() -> float | None:
+    """CPU seconds of every process of the local `postgres` user so far, children that ended included (Linux)."""
+    try:
+        import pwd
+
+        uid = pwd.getpwnam("postgres").pw_uid
+    except KeyError:
+        return None
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.stat(f"/proc/{pid}").st_uid != uid:
+                continue
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def return_stations(url: str, n: int) -> list[str]:
@@ -105,16 +130,21 @@ def main() -> None:
     parser.add_argument("--per-station", type=int, default=2000, help="measured check-ins per station")
     parser.add_argument("--warmup", type=int, default=50, help="check-ins per station before measuring")
     parser.add_argument("--offset", type=int, default=0, help="skip this many on-loan copies (to vary runs)")
+    parser.add_argument("--station", help="check in at this station (one station), e.g. sortering-1")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    stations = return_stations(args.db, args.stations)
+    if args.station and args.stations != 1:
+        raise SystemExit("--station names one station: use it with --stations 1")
+    stations = [args.station] if args.station else return_stations(args.db, args.stations)
+    postgres = get_engine(args.db).dialect.name == "postgresql"
     per = args.warmup + args.per_station
     codes = on_loan_barcodes(args.db, per * args.stations, args.offset)
     if len(codes) < per * args.stations:
         raise SystemExit(f"only {len(codes)} copies on loan; ask for fewer check-ins")
     chunks = [codes[i * per : (i + 1) * per] for i in range(args.stations)]
     load_before, yardstick = os.getloadavg()[0], python_loop_ms()
+    server_before = postgres_cpu_s() if postgres else None
     if args.stations == 1:
         runs = [run_station(args.db, stations[0], chunks[0][: args.warmup], chunks[0][args.warmup :], None)]
     else:
@@ -129,6 +159,7 @@ def main() -> None:
         runs = [StationRun(**results.get()) for _ in procs]
         for p in procs:
             p.join()
+    server_after = postgres_cpu_s() if postgres else None
     latencies = [ms for run in runs for ms in run.latencies_ms]
     wall = max(r.finished for r in runs) - min(r.started for r in runs)
     kinds: dict[str, int] = {}
@@ -138,12 +169,17 @@ def main() -> None:
     report = {
         "database": get_engine(args.db).dialect.name,
         "stations": args.stations,
+        "station": stations[0] if args.station else "automat-…",
         "checkins": len(latencies),
         "per_second": round(len(latencies) / wall, 1),
         "p50_ms": round(statistics.median(latencies), 2),
         "p99_ms": round(percentile(latencies, 99), 2),
         "max_ms": round(max(latencies), 2),
         "cpu_ms_per_checkin": round(sum(r.cpu_s for r in runs) / len(latencies) * 1000, 2),
+        # Warm-up check-ins included (the server's CPU cannot be split by phase): a slight over-estimate.
+        "server_cpu_ms_per_checkin": None
+        if server_before is None or server_after is None
+        else round((server_after - server_before) / (len(latencies) + args.warmup * len(runs)) * 1000, 2),
         "load_average_before": round(load_before, 2),
         "cpus": os.cpu_count(),
         "python_loop_ms": yardstick,

@@ -16,7 +16,7 @@ from materials.domain.states import BranchKind, CrateState, TaskKind, TaskState
 from materials.errors import MaterialsError, NotFound
 from materials.models import Branch, Crate, CrateItem, Item, SortBin, Task
 from materials.services.events import EventBuffer, record_event
-from materials.services.lookup import branch_by_isil, require_branch
+from materials.services.lookup import UnknownBranch, branch_by_isil, require_branch
 from materials.services.tasks import close_task
 
 
@@ -146,6 +146,35 @@ _UNPACK_OPEN = delete(_CI).where(
 )
 
 
+_B, _TK = Branch.__table__, Task.__table__  # type: ignore[attr-defined]
+# What numbering a new crate needs: how many crates the leg has had, and the two branches' ISILs.
+_LEG_FACTS = core_select(
+    core_select(func.count())
+    .select_from(_C)
+    .where(_C.c.from_branch_id == bindparam("from_id"), _C.c.to_branch_id == bindparam("to_id"))
+    .scalar_subquery()
+    .label("n"),
+    core_select(_B.c.isil).where(_B.c.id == bindparam("from_id")).scalar_subquery().label("origin"),
+    core_select(_B.c.isil).where(_B.c.id == bindparam("to_id")).scalar_subquery().label("target"),
+)
+_NEW_CRATE = _C.insert().returning(_C.c.id, _C.c.code, _C.c.capacity)
+_SEAL_OPEN = (
+    update(_C)
+    .where(_C.c.id == bindparam("crate"), _C.c.state == CrateState.OPEN.value)
+    .values(state=CrateState.SEALED.value, sealed_at=bindparam("at"))
+)
+_CLOSE_PACKS = (
+    update(_TK)
+    .where(
+        _TK.c.crate_id == bindparam("crate"),
+        _TK.c.kind == TaskKind.PACK.value,
+        _TK.c.state == TaskState.OPEN.value,
+    )
+    .values(state=TaskState.DONE.value, done_at=bindparam("at"), done_by=bindparam("by"), outcome="sealed")
+    .returning(_TK.c.id, _TK.c.station, _TK.c.item_id)
+)
+
+
 def pack_copy(
     session: Session,
     events: EventBuffer,
@@ -161,35 +190,70 @@ def pack_copy(
     """`put_in_crate` for the check-in hot path: Core statements, events buffered. Returns (crate id, crate code).
 
     The usual case is three statements: the leg's open crate (row-locked on PostgreSQL), whether the copy is
-    packed already and how full the crate is, and the packing row. Opening a crate and sealing a full one are
-    rare and go through the ORM functions below.
+    packed already and how full the crate is, and the packing row. Opening a crate and sealing a full one (every
+    crate's capacity, about one scan in forty at the sorting room) are Core statements too.
     """
     conn = events.conn
     leg = {"from_id": from_branch_id, "to_id": to_branch_id}
     row = conn.execute(_OPEN_ON_LEG, leg).first()
     if row is None:
-        events.write()
-        opened = _open_crate(session, from_branch_id=from_branch_id, to_branch_id=to_branch_id, at=at, actor=actor)
-        session.flush()
-        row = conn.execute(_OPEN_ON_LEG, leg).first()
-        assert row is not None and row.id == opened.id
-    crate_id, code, capacity = int(row.id), str(row.code), int(row.capacity)
+        crate_id, code, capacity = _open_crate_core(events, leg, at=at, actor=actor)
+    else:
+        crate_id, code, capacity = int(row.id), str(row.code), int(row.capacity)
     packed_in, n = conn.execute(_PACKED_AND_COUNT, {"item": item_id, "crate": crate_id}).one()
     if packed_in == crate_id:
         return crate_id, code  # scanned into the same crate twice
     if packed_in is not None:  # re-routed before its crate left: it moves to the new crate
         conn.execute(_UNPACK_OPEN, {"item": item_id})
     if n >= capacity:
-        events.write()
-        crate = session.get(Crate, crate_id, populate_existing=True)
-        assert crate is not None
-        _seal(session, crate, at=at, actor=actor, station=station, reason="Kassen er fuld")
-        fresh = _open_crate(session, from_branch_id=from_branch_id, to_branch_id=to_branch_id, at=at, actor=actor)
-        session.flush()
-        crate_id, code = int(fresh.id or 0), fresh.code
+        _seal_core(events, crate_id, code, at=at, actor=actor, station=station, reason="Kassen er fuld")
+        crate_id, code, capacity = _open_crate_core(events, leg, at=at, actor=actor)
     conn.execute(_PACK, {"crate_id": crate_id, "item_id": item_id, "packed_at": at})
     events.add(at=at, kind="crate_packed", station=station, actor=actor, item_id=item_id, barcode=barcode, crate=code)
     return crate_id, code
+
+
+def _open_crate_core(events: EventBuffer, leg: dict[str, int], *, at: datetime, actor: str) -> tuple[int, str, int]:
+    """`_open_crate` for the hot path: the leg has no open crate (just read, or just sealed). Event buffered."""
+    conn = events.conn
+    facts = conn.execute(_LEG_FACTS, leg).one()
+    if facts.origin is None or facts.target is None:
+        missing = leg["from_id"] if facts.origin is None else leg["to_id"]
+        raise UnknownBranch(f"unknown branch id {missing!r}")
+    values = {
+        "code": f"{facts.origin[3:]}-{facts.target[3:]}-{int(facts.n) + 1:04d}",
+        "from_branch_id": leg["from_id"], "to_branch_id": leg["to_id"], "state": CrateState.OPEN.value,
+        "capacity": Crate.model_fields["capacity"].default, "opened_at": at, "sealed_at": None,
+        "dispatched_at": None, "received_at": None,
+    }  # fmt: skip
+    savepoint = conn.begin_nested()
+    try:
+        row = conn.execute(_NEW_CRATE, values).one()
+    except exc.IntegrityError:  # another station opened the crate on this leg a moment ago
+        savepoint.rollback()
+        other = conn.execute(_OPEN_ON_LEG, leg).first()
+        if other is None:
+            raise
+        return int(other.id), str(other.code), int(other.capacity)
+    savepoint.commit()
+    events.add(at=at, kind="crate_opened", actor=actor, crate=row.code, to=facts.target)
+    return int(row.id), str(row.code), int(row.capacity)
+
+
+def _seal_core(
+    events: EventBuffer, crate_id: int, code: str, *, at: datetime, actor: str, station: str, reason: str
+) -> None:
+    """`_seal` for the hot path, on a crate the caller holds locked: its open PACK tasks are done. Events buffered."""
+    conn = events.conn
+    if conn.execute(_SEAL_OPEN, {"crate": crate_id, "at": at}).rowcount != 1:
+        raise CrateStateError(f"crate {code!r} is no longer open, only an open crate can be sealed")
+    closed = conn.execute(_CLOSE_PACKS, {"crate": crate_id, "at": at, "by": actor[:60] or None}).all()
+    for task in sorted(closed, key=lambda task: task.id):
+        events.add(
+            at=at, kind=f"task_{TaskState.DONE}", station=task.station, actor=actor, item_id=task.item_id,
+            task_id=task.id, task_kind=str(TaskKind.PACK), outcome="sealed",
+        )  # fmt: skip
+    events.add(at=at, kind="crate_sealed", station=station, actor=actor, crate=code, reason=reason)
 
 
 def _open_crate(session: Session, *, from_branch_id: int, to_branch_id: int, at: datetime, actor: str) -> Crate:

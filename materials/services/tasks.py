@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import Insert, bindparam, func, update
 from sqlmodel import Session, select
 
 from materials.domain.states import TaskKind, TaskState
@@ -85,7 +86,7 @@ def close_task(
 
 
 _TASKS = Task.__table__  # type: ignore[attr-defined]
-_INSERT_TASK = _TASKS.insert().returning(_TASKS.c.id)
+INSERT_TASK = _TASKS.insert().returning(_TASKS.c.id)
 _CLOSE_TASK = (
     update(_TASKS)
     .where(_TASKS.c.id == bindparam("task"), _TASKS.c.state == TaskState.OPEN.value)
@@ -117,8 +118,14 @@ def add_task(
     crate_id: int | None = None,
     destination_branch_id: int | None = None,
     actor: str = "",
+    statement: Insert | None = None,
+    params: dict[str, Any] | None = None,
 ) -> int:
-    """`open_task` for the hot path: one INSERT … RETURNING, the event buffered. Returns the task's id."""
+    """`open_task` for the hot path: one INSERT … RETURNING, the event buffered. Returns the task's id.
+
+    `statement` (with its extra `params`) replaces `INSERT_TASK` by the same insert with more work attached, such
+    as a data-modifying CTE on PostgreSQL, so that the task costs no round trip of its own.
+    """
     reason = reason[:300]
     values = {
         "kind": str(kind), "state": TaskState.OPEN.value, "station": station, "branch_id": branch_id,
@@ -126,7 +133,9 @@ def add_task(
         "destination_branch_id": destination_branch_id, "reason": reason, "created_at": at, "due_at": None,
         "done_at": None, "done_by": None, "outcome": None,
     }  # fmt: skip
-    task_id = int(events.conn.execute(_INSERT_TASK, values).scalar_one())
+    if params:
+        values.update(params)
+    task_id = int(events.conn.execute(INSERT_TASK if statement is None else statement, values).scalar_one())
     events.add(
         at=at, kind="task_opened", station=station, actor=actor, item_id=item_id, task_id=task_id,
         task_kind=str(kind), reason=reason,

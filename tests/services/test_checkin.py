@@ -243,6 +243,46 @@ def test_a_copy_sent_elsewhere_goes_into_the_crate_for_the_sorting_room(session:
     assert (item.status, item.destination_branch_id) == (ItemStatus.IN_SORTING, city.valby.id)
 
 
+def test_a_full_crate_is_sealed_its_pack_tasks_done_and_the_next_copy_opens_a_new_crate(session: Session) -> None:
+    city = make_small_city(session)
+    title = make_title(session)
+    for n in range(3):
+        make_reservation(session, title, city.valby, placed_at=T0 + timedelta(minutes=n))
+        make_loan(session, make_item(session, title, city.sundby, f"CRATED-{n}"), city.sundby)
+    first = check_in(session, "CRATED-0", "automat-710112", NOV_10)
+    full = session.get(Crate, session.get(Task, first.task_id).crate_id)  # type: ignore[union-attr]
+    assert full is not None
+    full.capacity = 2
+    session.add(full)
+    session.commit()
+
+    second = check_in(session, "CRATED-1", "automat-710112", NOV_10)
+    third = check_in(session, "CRATED-2", "automat-710112", NOV_10 + timedelta(seconds=1))
+
+    session.refresh(full)
+    assert (full.state, full.sealed_at is not None) == ("sealed", True)
+    fresh = session.get(Crate, session.get(Task, third.task_id).crate_id)  # type: ignore[union-attr]
+    assert fresh is not None and fresh.id != full.id and fresh.state == "open"
+    assert (third.bin, fresh.to_branch_id, fresh.capacity) == (fresh.code, city.sorting.id, 40)
+    assert fresh.code.endswith("-0002") and full.code.endswith("-0001")
+    packs = [session.get(Task, decision.task_id) for decision in (first, second)]
+    assert [(t.state, t.outcome, t.crate_id) for t in packs if t] == [("done", "sealed", full.id)] * 2
+    logged = session.exec(select(Event).where(Event.at == NOV_10 + timedelta(seconds=1)).order_by(col(Event.id)))
+    crating = [
+        (e.kind, e.payload.get("task_id"), e.payload.get("crate"))
+        for e in logged
+        if e.kind.startswith(("task_", "crate_"))
+    ]
+    assert crating == [
+        ("task_done", first.task_id, None),
+        ("task_done", second.task_id, None),
+        ("crate_sealed", None, full.code),
+        ("crate_opened", None, fresh.code),
+        ("crate_packed", None, fresh.code),
+        ("task_opened", third.task_id, None),
+    ]
+
+
 def test_at_the_sorting_room_the_bin_is_the_destinations_sorter_bin(session: Session) -> None:
     city = make_small_city(session)
     title = make_title(session)
