@@ -14,12 +14,11 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import streamlit as st
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from dashboard.components.context import DATABASE_DOWN, now, reader, settings, writer
 from materials.errors import MaterialsError
-from materials.models import Event
-from materials.services.routing import RouteDecision
+from materials.services.checkin import last_decisions
 
 FIELD_KEY = "scan_code"
 PARTS_KEY = "scan_parts_checked"
@@ -160,20 +159,8 @@ def restored() -> bool:
 
 def _recorded(station: str) -> list[ScanLine]:
     with reader() as session:
-        events = session.exec(
-            select(Event)
-            .where(Event.station == station, Event.kind == "checkin")
-            .order_by(col(Event.at).desc(), col(Event.id).desc())
-            .limit(HISTORY_LENGTH)
-        ).all()
-    lines = []
-    for event in events:
-        try:
-            decision = RouteDecision.from_dict(event.payload["decision"])
-        except (KeyError, TypeError, ValueError):  # an event written before decisions were logged
-            continue
-        lines.append(_decision_line(decision, event.at, 0.0))
-    return lines
+        decisions = last_decisions(session, station=station, limit=HISTORY_LENGTH)
+    return [_decision_line(decision, at, 0.0) for at, decision in decisions]
 
 
 def unrecorded(station: str) -> list[ScanLine]:

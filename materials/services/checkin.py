@@ -100,6 +100,24 @@ def barcode_error(decision: RouteDecision) -> MaterialsError | None:
     return None
 
 
+def last_decisions(session: Session, *, station: str, limit: int = 10) -> list[tuple[datetime, RouteDecision]]:
+    """The station's latest check-in decisions from the event log, newest first (what its screen shows again
+    after a reload). Events written before decisions were logged are passed over."""
+    rows = session.connection().execute(
+        select(_E.c.at, _E.c.payload)
+        .where(_E.c.station == station, _E.c.kind == "checkin")
+        .order_by(_E.c.at.desc(), _E.c.id.desc())
+        .limit(limit)
+    )
+    decisions = []
+    for at, payload in rows:
+        try:
+            decisions.append((at, RouteDecision.from_dict(payload["decision"])))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return decisions
+
+
 # The hot path's statements are built once: building a statement costs as much as running it on SQLite.
 _I, _T, _E = Item.__table__, Title.__table__, Event.__table__  # type: ignore[attr-defined]
 _L, _K, _R = Loan.__table__, Task.__table__, Reservation.__table__  # type: ignore[attr-defined]

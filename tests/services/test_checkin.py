@@ -6,7 +6,7 @@ from sqlmodel import Session, col, select
 
 from materials.domain.states import ItemStatus, ReservationState, RouteKind, TaskKind, TaskState
 from materials.models import Crate, Event, Item, Loan, Reservation, Task
-from materials.services.checkin import check_in
+from materials.services.checkin import check_in, last_decisions
 from tests.factories import (
     T0,
     make_display,
@@ -339,3 +339,17 @@ def test_a_reservation_is_filled_once_even_when_the_copy_is_scanned_twice(sessio
     assert second_in_line.state == ReservationState.WAITING
     live = session.exec(select(Reservation).where(Reservation.state == ReservationState.IN_TRANSIT)).all()
     assert [r.id for r in live] == [first_in_line.id]
+
+
+def test_a_stations_last_decisions_come_back_from_the_log_newest_first(session: Session) -> None:
+    city = make_small_city(session)
+    for n in range(3):
+        make_loan(session, make_item(session, make_title(session), city.sundby, f"BACK-{n}"), city.sundby)
+        check_in(session, f"BACK-{n}", "automat-710112", NOV_10 + timedelta(minutes=n))
+    check_in(session, "NO-SUCH-COPY", "sortering-1", NOV_10)
+
+    decisions = last_decisions(session, station="automat-710112", limit=2)
+
+    assert [d.barcode for _, d in decisions] == ["BACK-2", "BACK-1"]
+    assert [at for at, _ in decisions] == [NOV_10 + timedelta(minutes=2), NOV_10 + timedelta(minutes=1)]
+    assert all(d.reason for _, d in decisions)
