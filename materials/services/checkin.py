@@ -73,11 +73,11 @@ def check_in(
         if malformed:
             reason = f"Ulæselig stregkode {barcode!r}: læg den i fejlkassen"
             decision = _exception(
-                session, events, places, here_station, code, at, actor, "malformed_barcode", reason, raw=barcode
+                events, places, here_station, code, at, actor, "malformed_barcode", reason, raw=barcode
             )
         elif found is None:
             reason = f"Ukendt stregkode {code!r}: læg den i fejlkassen"
-            decision = _exception(session, events, places, here_station, code, at, actor, "unknown_barcode", reason)
+            decision = _exception(events, places, here_station, code, at, actor, "unknown_barcode", reason)
         else:
             decision = _check_in_item(session, events, places, here_station, here, found, at, actor, parts_checked)
         events.write()
@@ -233,7 +233,6 @@ def _recent_decision(
 
 
 def _exception(
-    session: Session,
     events: EventBuffer,
     places: Places,
     station: StationInfo,
@@ -248,13 +247,14 @@ def _exception(
     raw: str | None = None,
 ) -> RouteDecision:
     task_id = add_task(
-        session, events, kind=TaskKind.EXCEPTION, station=station.name, branch_id=station.branch_id, at=at,
+        events, kind=TaskKind.EXCEPTION, station=station.name, branch_id=station.branch_id, at=at,
         reason=reason, item_id=item.id if item else None, actor=actor,
     )  # fmt: skip
     decision = RouteDecision(
         barcode=barcode, kind=RouteKind.EXCEPTION, destination=None, destination_name=None, location=None,
         bin=places.exception_bin, reason=reason, task_id=task_id, item_id=item.id if item else None,
         title=title.title if title else None, rule="exception", exception=problem, station=station.name,
+        home=places.branches[item.home_branch_id].isil if item else None,
     )  # fmt: skip
     extra = {"raw": raw} if raw is not None else {}
     _record(events, decision, at=at, actor=actor, **extra)
@@ -282,9 +282,7 @@ def _check_in_item(
     conn, item, title = events.conn, found.copy, found.title
     if item.status == ItemStatus.WITHDRAWN:
         reason = "Udgået: skal ikke på hylden, læg den i fejlkassen"
-        return _exception(
-            session, events, places, station, item.barcode, at, actor, "withdrawn", reason, item=item, title=title
-        )
+        return _exception(events, places, station, item.barcode, at, actor, "withdrawn", reason, item=item, title=title)
     if item.status == ItemStatus.MISSING:
         back = {
             "item": item.id, "status": ItemStatus.IN_SORTING.value, "at": at, "branch": here.id, "destination": None,
@@ -292,13 +290,11 @@ def _check_in_item(
         }  # fmt: skip
         conn.execute(_SEND_ITEM, back)
         reason = "Meldt savnet, nu fundet: se den efter og scan den igen"
-        return _exception(
-            session, events, places, station, item.barcode, at, actor, "found", reason, item=item, title=title
-        )
+        return _exception(events, places, station, item.barcode, at, actor, "found", reason, item=item, title=title)
     if item.parts > 1 and not parts_checked:
         reason = f"Tjek at alle {item.parts} dele er der, og scan igen med 'alle dele'"
         return _exception(
-            session, events, places, station, item.barcode, at, actor, "multi_part", reason, item=item, title=title
+            events, places, station, item.barcode, at, actor, "multi_part", reason, item=item, title=title
         )
     loan_id = None
     if item.status == ItemStatus.ON_LOAN:
@@ -306,7 +302,7 @@ def _check_in_item(
     if item.status != ItemStatus.ON_LOAN or item.parts > 1:
         # A copy on loan has no work waiting on it (but a set checked for its parts has its exception task);
         # any other may: a SORT task at the hub, the plan of an earlier scan.
-        _settle_open_tasks(session, events, item, at=at, actor=actor)
+        _settle_open_tasks(events, item, at=at, actor=actor)
     route = decide_route(
         session, events, places, item=item, title=title, here=here, at=at, station=station.name, actor=actor,
         own=found.own,
@@ -314,13 +310,13 @@ def _check_in_item(
     return _send(session, events, places, station, here, item, title, route, at=at, actor=actor, loan_id=loan_id)
 
 
-def _settle_open_tasks(session: Session, events: EventBuffer, item: Copy, *, at: datetime, actor: str) -> None:
+def _settle_open_tasks(events: EventBuffer, item: Copy, *, at: datetime, actor: str) -> None:
     for row in events.conn.execute(_OPEN_TASKS, {"item": item.id}).all():
         task = OpenTaskRow(row.id, row.kind, row.station, row.item_id)
         if task.kind in _DONE_BY_SCAN:
-            finish_task(session, events, task, at=at, actor=actor, outcome="scanned")
+            finish_task(events, task, at=at, actor=actor, outcome="scanned")
         elif task.kind in _REPLACED_BY_SCAN:
-            finish_task(session, events, task, at=at, actor=actor, state=TaskState.CANCELLED, outcome="scanned_again")
+            finish_task(events, task, at=at, actor=actor, state=TaskState.CANCELLED, outcome="scanned_again")
 
 
 def _send(
@@ -360,13 +356,13 @@ def _send(
         hub = places.sorting_room
         leg_to = hub.id if hub is not None and here.lends and destination.id != hub.id else destination.id
         crate_id, crate_code = pack_copy(
-            session, events, item_id=item.id, barcode=item.barcode, from_branch_id=here.id, to_branch_id=leg_to,
+            events, item_id=item.id, barcode=item.barcode, from_branch_id=here.id, to_branch_id=leg_to,
             at=at, station=station.name, actor=actor,
         )  # fmt: skip
         bin_code = places.bins.get(destination.id) if not here.lends else None
         bin_code = bin_code or crate_code
     task_id = add_task(
-        session, events, kind=kind, station=station.name, branch_id=here.id, at=at, reason=route.reason,
+        events, kind=kind, station=station.name, branch_id=here.id, at=at, reason=route.reason,
         item_id=item.id, reservation_id=reservation.id if reservation else None, crate_id=crate_id,
         destination_branch_id=destination.id, actor=actor, statement=_SEND_ITEM_AND_ADD_TASK if merged else None,
         params=sent if merged else None,
@@ -377,6 +373,7 @@ def _send(
         location=location.code if location else None, bin=bin_code, reason=route.reason, task_id=task_id,
         item_id=item.id, title=title.title, reservation_id=reservation.id if reservation else None,
         shelf_code=reservation.shelf_code if reservation else None, rule=route.rule, station=station.name,
+        home=places.branches[item.home_branch_id].isil,
     )  # fmt: skip
     extra: dict[str, object] = {"loan_id": loan_id} if loan_id is not None else {}
     if reservation is not None and reservation.state != ReservationState.IN_TRANSIT:

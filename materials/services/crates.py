@@ -176,7 +176,6 @@ _CLOSE_PACKS = (
 
 
 def pack_copy(
-    session: Session,
     events: EventBuffer,
     *,
     item_id: int,

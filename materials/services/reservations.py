@@ -280,12 +280,10 @@ def _held(row: Any, state: ReservationState | None = None) -> HeldReservation:
     )
 
 
-def _withdraw_picks(
-    session: Session, events: EventBuffer, reservation_id: int, *, at: datetime, actor: str, outcome: str
-) -> None:
+def _withdraw_picks(events: EventBuffer, reservation_id: int, *, at: datetime, actor: str, outcome: str) -> None:
     for row in events.conn.execute(_OPEN_PICKS, {"reservation": reservation_id}).all():
         task = OpenTaskRow(row.id, row.kind, row.station, row.item_id)
-        finish_task(session, events, task, at=at, actor=actor, state=TaskState.CANCELLED, outcome=outcome)
+        finish_task(events, task, at=at, actor=actor, state=TaskState.CANCELLED, outcome=outcome)
 
 
 def _take(conn: Connection, values: dict[str, Any]) -> bool:
@@ -326,7 +324,7 @@ def fill_from_returned_copy(
         own = None if row is None else _held(row)
     if own is not None:
         if own.state == ReservationState.ALLOCATED and conn.execute(_OWN_PICKED, {"reservation": own.id}).rowcount:
-            _withdraw_picks(session, events, own.id, at=at, actor=actor, outcome="picked_at_checkin")
+            _withdraw_picks(events, own.id, at=at, actor=actor, outcome="picked_at_checkin")
             return replace(own, state=ReservationState.IN_TRANSIT)
         return own
     params: dict[str, Any] = {"title": title_id, "limit": CANDIDATE_BATCH}
@@ -344,7 +342,7 @@ def fill_from_returned_copy(
                 continue
             pickup = places.branches[row.pickup_branch_id]
             if previous == ReservationState.ALLOCATED:
-                _withdraw_picks(session, events, row.id, at=at, actor=actor, outcome="returned_copy_instead")
+                _withdraw_picks(events, row.id, at=at, actor=actor, outcome="returned_copy_instead")
             events.add(
                 at=at, kind="reservation_filled", station=station, actor=actor, item_id=item_id, barcode=barcode,
                 reservation_id=row.id, pickup=pickup.isil,

@@ -43,6 +43,7 @@ class RouteDecision:
     exception: str | None = None  # unknown_barcode, malformed_barcode, withdrawn, multi_part, found
     station: str = ""
     duplicate: bool = False  # a repeat scan inside the window: nothing new was recorded
+    home: str | None = None  # ISIL of the copy's home branch (SIP2's permanent location, AQ)
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)  # every field is a plain value: no deep copy needed (asdict costs 10x more)

@@ -105,7 +105,6 @@ class OpenTaskRow:
 
 
 def add_task(
-    session: Session,
     events: EventBuffer,
     *,
     kind: TaskKind,
@@ -144,7 +143,6 @@ def add_task(
 
 
 def finish_task(
-    session: Session,
     events: EventBuffer,
     task: OpenTaskRow,
     *,

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, bindparam, exc, func
+from sqlalchemy import Engine, Select, bindparam, func
 from sqlmodel import Session, col, select
 
-from materials.db import is_sqlite, read_session
+from materials.db import read_session
 from materials.domain.identifiers import InvalidIdentifier, normalise_barcode
 from materials.domain.states import ItemStatus, ReservationState, RouteKind
 from materials.models import Branch, Item, Loan, Reservation, Sip2Account, Title
@@ -122,11 +122,8 @@ def login(engine: Engine, *, name: str, password: str, verified: VerifiedLogins 
         )
 
 
-HOME_BRANCH = select(Item.home_branch_id).where(Item.id == bindparam("item_id"))
-
-
 class WorkerSessions:
-    """One session per worker thread, used for one check-in after another, and one reading connection beside it.
+    """One session per worker thread, used for one check-in after another.
 
     Each check-in is still its own transaction (the service forgets what the session remembers, then commits or
     rolls back), but the places it keeps in the session (branches, shelves, bins: a few hundred rows) stay read
@@ -137,7 +134,6 @@ class WorkerSessions:
         self.engine = engine
         self._local = threading.local()
         self._sessions: list[Session] = []
-        self._readers: list[Connection] = []
         self._lock = threading.Lock()
 
     def current(self) -> Session:
@@ -151,53 +147,12 @@ class WorkerSessions:
                 self._sessions.append(session)
         return session
 
-    def home_branch(self, item_id: int) -> int | None:
-        """The copy's home branch, read outside the check-in's transaction (which has committed).
-
-        On PostgreSQL through this thread's own autocommit connection: one round trip, where a pooled connection
-        would add a ping, BEGIN and ROLLBACK (on PostgreSQL that made a SIP2 check-in cost 20 % more than the
-        service alone). On SQLite in a deferred transaction, so it never takes the write lock.
-        """
-        for attempt in (1, 2):
-            reader = self._reader()
-            try:
-                value = reader.execute(HOME_BRANCH, {"item_id": item_id}).scalar()
-                break
-            except exc.DBAPIError as error:
-                # The connection was lost since the last read (a database restart): a read may simply be tried
-                # again on a new one.
-                if attempt == 2 or not error.connection_invalidated:
-                    raise
-                log.info("reading connection lost (%s); reconnecting", error.orig)
-                self._local.reader = None
-                reader.close()
-            finally:
-                if not reader.closed and reader.in_transaction():
-                    reader.rollback()
-        return int(value) if value is not None else None
-
-    def _reader(self) -> Connection:
-        reader: Connection | None = getattr(self._local, "reader", None)
-        if reader is None or reader.closed or reader.invalidated:
-            reader = self.engine.connect()
-            if is_sqlite(self.engine):
-                reader = reader.execution_options(readonly=True)
-            else:
-                reader = reader.execution_options(isolation_level="AUTOCOMMIT")
-            self._local.reader = reader
-            with self._lock:
-                self._readers = [r for r in self._readers if not r.closed] + [reader]
-        return reader
-
     def close_all(self) -> None:
         """After the worker threads have stopped."""
         with self._lock:
             for session in self._sessions:
                 session.close()
-            for reader in self._readers:
-                reader.close()
             self._sessions.clear()
-            self._readers.clear()
 
 
 def checkin(sessions: WorkerSessions, *, terminal: Terminal, barcode: str, at: datetime) -> CheckinOutcome:
@@ -209,12 +164,6 @@ def checkin(sessions: WorkerSessions, *, terminal: Terminal, barcode: str, at: d
         # Never leave this long-lived session inside a transaction: on SQLite that would hold the write lock.
         if session.in_transaction():
             session.rollback()
-    home_branch_id = None
-    if decision.item_id is not None:
-        try:
-            home_branch_id = sessions.home_branch(decision.item_id)
-        except Exception:  # the copy is checked in (committed): a failed read only leaves AQ empty
-            log.exception("home branch of item %s could not be read; AQ left empty", decision.item_id)
     return CheckinOutcome(
         barcode=decision.barcode,
         known=decision.item_id is not None,
@@ -224,7 +173,7 @@ def checkin(sessions: WorkerSessions, *, terminal: Terminal, barcode: str, at: d
         reason=decision.reason,
         title=decision.title or "",
         shelf_code=decision.shelf_code if decision.kind == RouteKind.HOLD else None,
-        permanent_location=terminal.isils.get(home_branch_id) if home_branch_id is not None else None,
+        permanent_location=decision.home,
     )
 
 
