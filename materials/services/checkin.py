@@ -27,6 +27,7 @@ from materials.models import Event, Item, Loan, Reservation, Task, Title
 from materials.services.crates import pack_copy
 from materials.services.events import EventBuffer
 from materials.services.lookup import UnknownBarcode
+from materials.services.prepared import run
 from materials.services.reservations import HeldReservation
 from materials.services.routing import Copy, Route, RouteDecision, TitleFacts, decide_route
 from materials.services.routing_places import BranchInfo, Places, StationInfo, station_named
@@ -202,7 +203,7 @@ def _lock_item(conn: Connection, code: str, *, station: str, at: datetime, windo
     postgres = conn.dialect.name == "postgresql"
     since = at - timedelta(seconds=max(window, 0.0))
     params = {"barcode": code, "station": station[:40], "since": since, "at": at}
-    row = conn.execute(_ITEM_AND_TITLE_LOCKED if postgres else _ITEM_AND_TITLE, params).first()
+    row = run(conn, _ITEM_AND_TITLE_LOCKED if postgres else _ITEM_AND_TITLE, params).first()
     if row is None:
         return None
     copy = Copy(
@@ -226,7 +227,7 @@ def _recent_decision(
         payload = found.recent
     else:
         params = {"station": station[:40], "since": at - timedelta(seconds=window), "at": at, "barcode": barcode}
-        payload = conn.execute(_RECENT_BY_STATION, params).scalar()
+        payload = run(conn, _RECENT_BY_STATION, params).scalar()
     if not payload or "decision" not in payload:
         return None
     return RouteDecision.from_dict(payload["decision"])
@@ -288,7 +289,7 @@ def _check_in_item(
             "item": item.id, "status": ItemStatus.IN_SORTING.value, "at": at, "branch": here.id, "destination": None,
             "destination_location": None,
         }  # fmt: skip
-        conn.execute(_SEND_ITEM, back)
+        run(conn, _SEND_ITEM, back)
         reason = "Meldt savnet, nu fundet: se den efter og scan den igen"
         return _exception(events, places, station, item.barcode, at, actor, "found", reason, item=item, title=title)
     if item.parts > 1 and not parts_checked:
@@ -298,7 +299,7 @@ def _check_in_item(
         )
     loan_id = None
     if item.status == ItemStatus.ON_LOAN:
-        loan_id = conn.execute(_CLOSE_LOAN, {"item": item.id, "at": at, "branch": here.id}).scalar()
+        loan_id = run(conn, _CLOSE_LOAN, {"item": item.id, "at": at, "branch": here.id}).scalar()
     if item.status != ItemStatus.ON_LOAN or item.parts > 1:
         # A copy on loan has no work waiting on it (but a set checked for its parts has its exception task);
         # any other may: a SORT task at the hub, the plan of an earlier scan.
@@ -311,7 +312,7 @@ def _check_in_item(
 
 
 def _settle_open_tasks(events: EventBuffer, item: Copy, *, at: datetime, actor: str) -> None:
-    for row in events.conn.execute(_OPEN_TASKS, {"item": item.id}).all():
+    for row in run(events.conn, _OPEN_TASKS, {"item": item.id}).all():
         task = OpenTaskRow(row.id, row.kind, row.station, row.item_id)
         if task.kind in _DONE_BY_SCAN:
             finish_task(events, task, at=at, actor=actor, outcome="scanned")
@@ -345,7 +346,7 @@ def _send(
     }  # fmt: skip
     merged = events.conn.dialect.name == "postgresql"
     if not merged:
-        events.conn.execute(_SEND_ITEM, sent)
+        run(events.conn, _SEND_ITEM, sent)
     note_heading(session, route.location_id)
     reservation = route.reservation
     crate_id, bin_code = None, None

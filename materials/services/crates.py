@@ -17,6 +17,7 @@ from materials.errors import MaterialsError, NotFound
 from materials.models import Branch, Crate, CrateItem, Item, SortBin, Task
 from materials.services.events import EventBuffer, record_event
 from materials.services.lookup import UnknownBranch, branch_by_isil, require_branch
+from materials.services.prepared import run
 from materials.services.tasks import close_task
 
 
@@ -194,20 +195,20 @@ def pack_copy(
     """
     conn = events.conn
     leg = {"from_id": from_branch_id, "to_id": to_branch_id}
-    row = conn.execute(_OPEN_ON_LEG, leg).first()
+    row = run(conn, _OPEN_ON_LEG, leg).first()
     if row is None:
         crate_id, code, capacity = _open_crate_core(events, leg, at=at, actor=actor)
     else:
         crate_id, code, capacity = int(row.id), str(row.code), int(row.capacity)
-    packed_in, n = conn.execute(_PACKED_AND_COUNT, {"item": item_id, "crate": crate_id}).one()
+    packed_in, n = run(conn, _PACKED_AND_COUNT, {"item": item_id, "crate": crate_id}).one()
     if packed_in == crate_id:
         return crate_id, code  # scanned into the same crate twice
     if packed_in is not None:  # re-routed before its crate left: it moves to the new crate
-        conn.execute(_UNPACK_OPEN, {"item": item_id})
+        run(conn, _UNPACK_OPEN, {"item": item_id})
     if n >= capacity:
         _seal_core(events, crate_id, code, at=at, actor=actor, station=station, reason="Kassen er fuld")
         crate_id, code, capacity = _open_crate_core(events, leg, at=at, actor=actor)
-    conn.execute(_PACK, {"crate_id": crate_id, "item_id": item_id, "packed_at": at})
+    run(conn, _PACK, {"crate_id": crate_id, "item_id": item_id, "packed_at": at})
     events.add(at=at, kind="crate_packed", station=station, actor=actor, item_id=item_id, barcode=barcode, crate=code)
     return crate_id, code
 
@@ -215,7 +216,7 @@ def pack_copy(
 def _open_crate_core(events: EventBuffer, leg: dict[str, int], *, at: datetime, actor: str) -> tuple[int, str, int]:
     """`_open_crate` for the hot path: the leg has no open crate (just read, or just sealed). Event buffered."""
     conn = events.conn
-    facts = conn.execute(_LEG_FACTS, leg).one()
+    facts = run(conn, _LEG_FACTS, leg).one()
     if facts.origin is None or facts.target is None:
         missing = leg["from_id"] if facts.origin is None else leg["to_id"]
         raise UnknownBranch(f"unknown branch id {missing!r}")
@@ -227,10 +228,10 @@ def _open_crate_core(events: EventBuffer, leg: dict[str, int], *, at: datetime, 
     }  # fmt: skip
     savepoint = conn.begin_nested()
     try:
-        row = conn.execute(_NEW_CRATE, values).one()
+        row = run(conn, _NEW_CRATE, values).one()
     except exc.IntegrityError:  # another station opened the crate on this leg a moment ago
         savepoint.rollback()
-        other = conn.execute(_OPEN_ON_LEG, leg).first()
+        other = run(conn, _OPEN_ON_LEG, leg).first()
         if other is None:
             raise
         return int(other.id), str(other.code), int(other.capacity)
@@ -244,9 +245,9 @@ def _seal_core(
 ) -> None:
     """`_seal` for the hot path, on a crate the caller holds locked: its open PACK tasks are done. Events buffered."""
     conn = events.conn
-    if conn.execute(_SEAL_OPEN, {"crate": crate_id, "at": at}).rowcount != 1:
+    if run(conn, _SEAL_OPEN, {"crate": crate_id, "at": at}).rowcount != 1:
         raise CrateStateError(f"crate {code!r} is no longer open, only an open crate can be sealed")
-    closed = conn.execute(_CLOSE_PACKS, {"crate": crate_id, "at": at, "by": actor[:60] or None}).all()
+    closed = run(conn, _CLOSE_PACKS, {"crate": crate_id, "at": at, "by": actor[:60] or None}).all()
     for task in sorted(closed, key=lambda task: task.id):
         events.add(
             at=at, kind=f"task_{TaskState.DONE}", station=task.station, actor=actor, item_id=task.item_id,

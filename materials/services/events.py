@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 from sqlmodel import Session
 
 from materials.models import Event
+from materials.services.prepared import run_many
 
 
 def event_row(
@@ -75,5 +76,5 @@ class EventBuffer:
 
     def write(self) -> None:
         if self.rows:
-            self.conn.execute(_EVENT_INSERT, self.rows)
+            run_many(self.conn, _EVENT_INSERT, self.rows)
             self.rows = []

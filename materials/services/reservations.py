@@ -22,6 +22,7 @@ from materials.errors import MaterialsError, NotFound
 from materials.models import Item, Patron, Reservation, Task
 from materials.services.events import EventBuffer, record_event
 from materials.services.lookup import branch_by_isil, require_title
+from materials.services.prepared import run
 from materials.services.routing_places import Places
 from materials.services.tasks import OpenTaskRow, close_task, finish_task
 
@@ -281,7 +282,7 @@ def _held(row: Any, state: ReservationState | None = None) -> HeldReservation:
 
 
 def _withdraw_picks(events: EventBuffer, reservation_id: int, *, at: datetime, actor: str, outcome: str) -> None:
-    for row in events.conn.execute(_OPEN_PICKS, {"reservation": reservation_id}).all():
+    for row in run(events.conn, _OPEN_PICKS, {"reservation": reservation_id}).all():
         task = OpenTaskRow(row.id, row.kind, row.station, row.item_id)
         finish_task(events, task, at=at, actor=actor, state=TaskState.CANCELLED, outcome=outcome)
 
@@ -291,9 +292,9 @@ def _take(conn: Connection, values: dict[str, Any]) -> bool:
     serves another live reservation) undoes only the statement on SQLite, but the whole transaction on PostgreSQL,
     which therefore gets a savepoint."""
     if conn.dialect.name == "sqlite":
-        return bool(conn.execute(_TAKE, values).rowcount == 1)
+        return bool(run(conn, _TAKE, values).rowcount == 1)
     with conn.begin_nested():
-        return bool(conn.execute(_TAKE, values).rowcount == 1)
+        return bool(run(conn, _TAKE, values).rowcount == 1)
 
 
 def fill_from_returned_copy(
@@ -320,17 +321,17 @@ def fill_from_returned_copy(
     """
     conn = events.conn
     if not own_read:  # check-in reads it with the copy (`own`); other callers have it read here
-        row = conn.execute(_OWN, {"item": item_id}).first()
+        row = run(conn, _OWN, {"item": item_id}).first()
         own = None if row is None else _held(row)
     if own is not None:
-        if own.state == ReservationState.ALLOCATED and conn.execute(_OWN_PICKED, {"reservation": own.id}).rowcount:
+        if own.state == ReservationState.ALLOCATED and run(conn, _OWN_PICKED, {"reservation": own.id}).rowcount:
             _withdraw_picks(events, own.id, at=at, actor=actor, outcome="picked_at_checkin")
             return replace(own, state=ReservationState.IN_TRANSIT)
         return own
     params: dict[str, Any] = {"title": title_id, "limit": CANDIDATE_BATCH}
     query = _CANDIDATES_FIRST
     while True:
-        batch = conn.execute(query, params).all()
+        batch = run(conn, query, params).all()
         for row in batch:
             previous = ReservationState(row.state)
             values = {"reservation": row.id, "previous": previous.value, "item": item_id, "at": at}
@@ -348,7 +349,7 @@ def fill_from_returned_copy(
                 reservation_id=row.id, pickup=pickup.isil,
                 reason=f"Reserveret: afhentes på {pickup.name}, venter siden {danish_date(row.placed_at)}",
             )  # fmt: skip
-            if previous == ReservationState.ALLOCATED and conn.execute(_WAITING, {"title": title_id}).first():
+            if previous == ReservationState.ALLOCATED and run(conn, _WAITING, {"title": title_id}).first():
                 from materials.services.allocation import allocate_title
 
                 events.write()  # the log keeps its order: this scan's events before the allocation's

@@ -18,6 +18,7 @@ from materials.domain.states import RouteKind
 from materials.models import Event
 from materials.services import routing_rules as rules
 from materials.services.events import EventBuffer
+from materials.services.prepared import run
 from materials.services.reservations import HeldReservation, fill_from_returned_copy
 from materials.services.routing_places import BranchInfo, Places
 from materials.services.shelf_room import shelf_with_room
@@ -138,7 +139,7 @@ _LAST_CHECKIN = (
 
 def _prior_route(events: EventBuffer, places: Places, item: Copy) -> Route | None:
     """At the sorting room a copy already on its way keeps the destination decided where it was returned."""
-    payload = (events.conn.execute(_LAST_CHECKIN, {"item": item.id}).scalar() or {}).get("decision")
+    payload = (run(events.conn, _LAST_CHECKIN, {"item": item.id}).scalar() or {}).get("decision")
     if not payload or payload.get("kind") in (None, RouteKind.EXCEPTION, RouteKind.HOLD):
         return None
     destination = places.branches.get(item.destination_branch_id or -1)

@@ -12,6 +12,7 @@ from sqlmodel import Session, col
 
 from materials.domain.states import ItemStatus
 from materials.models import Display, DisplayWant, Item, Reservation, Target
+from materials.services.prepared import run
 from materials.services.routing_places import Places
 
 # A display starting within this many days may already collect copies.
@@ -87,7 +88,7 @@ _TARGETS = select(col(Target.id), col(Target.branch_id), col(Target.deficit)).wh
 
 def target_gap(session: Session, places: Places, *, title_id: int, origin_id: int) -> tuple[bool, TargetGap | None]:
     """(whether the title has targets at all, the branch whose deficit net of transport cost is largest)."""
-    rows = session.connection().execute(_TARGETS, {"title": title_id}).all()
+    rows = run(session.connection(), _TARGETS, {"title": title_id}).all()
     return bool(rows), _best_gap(places, [(r.id, r.branch_id, float(r.deficit)) for r in rows], origin_id)
 
 
@@ -133,7 +134,7 @@ def count_float(session: Session, places: Places, *, title_id: int, item_id: int
 
     Clearly fewer: after the move that branch still holds no more per size than this one, so copies never bounce.
     """
-    rows = session.connection().execute(_COUNTS_BY_BRANCH, {"title": title_id, "item": item_id})
+    rows = run(session.connection(), _COUNTS_BY_BRANCH, {"title": title_id, "item": item_id})
     return _count_float(places, {row.branch_id: int(row.n) for row in rows}, origin_id)
 
 
@@ -180,7 +181,7 @@ def demand_for(session: Session, places: Places, *, title_id: int, item_id: int,
     """`target_gap` and `count_float` together, with one statement (the check-in hot path asks both)."""
     targets: list[tuple[int, int, float]] = []
     counts: dict[int, int] = {}
-    for row in session.connection().execute(_DEMAND, {"title": title_id, "item": item_id}):
+    for row in run(session.connection(), _DEMAND, {"title": title_id, "item": item_id}):
         if row.is_target:
             targets.append((int(row.target_id), int(row.branch_id), float(row.n)))
         elif row.branch_id is not None:

@@ -11,6 +11,7 @@ from materials.domain.states import TaskKind, TaskState
 from materials.errors import MaterialsError, NotFound
 from materials.models import Task
 from materials.services.events import EventBuffer, record_event
+from materials.services.prepared import run
 
 
 class TaskNotOpen(MaterialsError):
@@ -134,7 +135,7 @@ def add_task(
     }  # fmt: skip
     if params:
         values.update(params)
-    task_id = int(events.conn.execute(INSERT_TASK if statement is None else statement, values).scalar_one())
+    task_id = int(run(events.conn, INSERT_TASK if statement is None else statement, values).scalar_one())
     events.add(
         at=at, kind="task_opened", station=station, actor=actor, item_id=item_id, task_id=task_id,
         task_kind=str(kind), reason=reason,
@@ -154,7 +155,7 @@ def finish_task(
     """`close_task` for the hot path; False (and nothing logged) when the task was no longer open."""
     outcome = (outcome or str(state))[:40]
     params = {"task": task.id, "to": str(state), "at": at, "by": actor[:60] or None, "outcome": outcome}
-    if events.conn.execute(_CLOSE_TASK, params).rowcount != 1:
+    if run(events.conn, _CLOSE_TASK, params).rowcount != 1:
         return False
     events.add(
         at=at, kind=f"task_{state}", station=task.station, actor=actor, item_id=task.item_id, task_id=task.id,
