@@ -138,8 +138,18 @@ _RECENT_OF_ITEM = (
     .limit(1)
     .scalar_subquery()
 )
+# Whether anyone waits for the title (ix_reservation_queue): most returned copies are of titles nobody waits for,
+# and then the queue is not read at all.
+_QUEUE = _R.alias("queue")
+_QUEUED = (
+    select(_QUEUE.c.id)
+    .where(_QUEUE.c.title_id == _I.c.title_id, text("queue.state IN ('waiting', 'allocated')"))
+    .correlate(_I)
+    .exists()
+)
 # One statement for the copy, its title, the reservation it already serves (at most one: uq_reservation_item_live,
-# the states written out so SQLite uses that partial index) and the decision of a repeat scan.
+# the states written out so SQLite uses that partial index), whether the title has a queue and the decision of a
+# repeat scan.
 _ITEM_AND_TITLE = (
     select(
         _I.c.id, _I.c.barcode, _I.c.title_id, _I.c.home_branch_id, _I.c.branch_id, _I.c.location_id, _I.c.status,
@@ -147,6 +157,7 @@ _ITEM_AND_TITLE = (
         _T.c.title, _T.c.audience, _T.c.material_type, _T.c.classification,
         _R.c.id.label("own_id"), _R.c.pickup_branch_id.label("own_pickup"), _R.c.placed_at.label("own_placed_at"),
         _R.c.state.label("own_state"), _R.c.shelf_code.label("own_shelf_code"), _RECENT_OF_ITEM.label("recent"),
+        _QUEUED.label("queued"),
     )
     .join(_T, _T.c.id == _I.c.title_id)
     .outerjoin(_R, and_(_R.c.item_id == _I.c.id, text("reservation.state IN ('allocated', 'in_transit', 'ready')")))
@@ -197,6 +208,7 @@ class _Found:
     title: TitleFacts
     own: HeldReservation | None  # the live reservation the copy already serves
     recent: dict[str, Any] | None  # the payload of this scan's earlier check-in inside the window
+    queued: bool  # whether reservations of the title wait for a copy
 
 
 def _lock_item(conn: Connection, code: str, *, station: str, at: datetime, window: float) -> _Found | None:
@@ -215,7 +227,7 @@ def _lock_item(conn: Connection, code: str, *, station: str, at: datetime, windo
     if row.own_id is not None:
         state = ReservationState(row.own_state)
         own = HeldReservation(row.own_id, row.own_pickup, row.own_placed_at, state, row.own_shelf_code)
-    return _Found(copy, title, own, row.recent if window > 0 else None)
+    return _Found(copy, title, own, row.recent if window > 0 else None, bool(row.queued))
 
 
 def _recent_decision(
@@ -306,7 +318,7 @@ def _check_in_item(
         _settle_open_tasks(events, item, at=at, actor=actor)
     route = decide_route(
         session, events, places, item=item, title=title, here=here, at=at, station=station.name, actor=actor,
-        own=found.own,
+        own=found.own, queued=found.queued,
     )  # fmt: skip
     return _send(session, events, places, station, here, item, title, route, at=at, actor=actor, loan_id=loan_id)
 

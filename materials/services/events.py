@@ -3,11 +3,11 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Insert, bindparam
 from sqlmodel import Session
 
 from materials.models import Event
-from materials.services.prepared import run_many
+from materials.services.prepared import run
 
 
 def event_row(
@@ -53,7 +53,19 @@ def record_event(
     return event
 
 
-_EVENT_INSERT = Event.__table__.insert()  # type: ignore[attr-defined]
+_EVENTS = Event.__table__  # type: ignore[attr-defined]
+_EVENT_FIELDS = ("at", "kind", "station", "actor", "item_id", "barcode", "payload")
+_MAX_ROWS_A_STATEMENT = 16
+_event_inserts: dict[int, Insert] = {}
+
+
+def _event_insert(n: int) -> Insert:
+    """One INSERT of `n` events (a multi-row VALUES): one statement and one round trip for a scan's events."""
+    statement = _event_inserts.get(n)
+    if statement is None:
+        rows = [{f: bindparam(f"{f}_{i}", type_=_EVENTS.c[f].type) for f in _EVENT_FIELDS} for i in range(n)]
+        statement = _event_inserts[n] = _EVENTS.insert().values(rows)
+    return statement
 
 
 class EventBuffer:
@@ -75,6 +87,8 @@ class EventBuffer:
         self.rows.append(event_row(**fields))
 
     def write(self) -> None:
-        if self.rows:
-            run_many(self.conn, _EVENT_INSERT, self.rows)
-            self.rows = []
+        rows, self.rows = self.rows, []
+        for start in range(0, len(rows), _MAX_ROWS_A_STATEMENT):
+            chunk = rows[start : start + _MAX_ROWS_A_STATEMENT]
+            params = {f"{f}_{i}": row[f] for i, row in enumerate(chunk) for f in _EVENT_FIELDS}
+            run(self.conn, _event_insert(len(chunk)), params)

@@ -310,6 +310,7 @@ def fill_from_returned_copy(
     actor: str,
     own: HeldReservation | None = None,
     own_read: bool = False,
+    queued: bool = True,
 ) -> HeldReservation | None:
     """The reservation a copy in hand should fill, first come, first served; None when nobody waits.
 
@@ -328,6 +329,8 @@ def fill_from_returned_copy(
             _withdraw_picks(events, own.id, at=at, actor=actor, outcome="picked_at_checkin")
             return replace(own, state=ReservationState.IN_TRANSIT)
         return own
+    if not queued:  # the caller knows that nobody waits for the title
+        return None
     params: dict[str, Any] = {"title": title_id, "limit": CANDIDATE_BATCH}
     query = _CANDIDATES_FIRST
     while True:

@@ -166,12 +166,14 @@ def decide_route(
     station: str,
     actor: str,
     own: HeldReservation | None,
+    queued: bool = True,
 ) -> Route:
-    """The route in the order of need; `own` is the live reservation the copy serves, read with the copy."""
+    """The route in the order of need; `own` is the live reservation the copy serves, read with the copy, and
+    `queued` whether any reservation of the title waits (False: the queue is not read)."""
     # (a) A copy that already serves a reservation keeps it; otherwise the first in line gets it.
     reservation = fill_from_returned_copy(
         session, events, places, item_id=item.id, title_id=item.title_id, barcode=item.barcode, at=at,
-        station=station, actor=actor, own=own, own_read=True,
+        station=station, actor=actor, own=own, own_read=True, queued=queued,
     )  # fmt: skip
     if reservation is not None:
         return _hold(places, reservation, "reservation")
