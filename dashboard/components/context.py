@@ -35,7 +35,7 @@ def settings() -> Settings:
 
 @st.cache_resource(show_spinner=False)
 def _engine(url: str) -> Engine:
-    return get_engine(url)
+    return get_engine(url, background_checkpoint=True)  # the scan stations write: checkpoints off their commits
 
 
 def engine() -> Engine:

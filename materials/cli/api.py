@@ -30,12 +30,13 @@ def serve(
     import uvicorn
 
     from materials.api import create_app
-    from materials.db import schema_is_current
+    from materials.db import get_engine, schema_is_current
 
     st = state(ctx)
-    if not schema_is_current(st.engine):
+    engine = get_engine(st.settings.database_url, background_checkpoint=True)
+    if not schema_is_current(engine):
         fail("the database schema is missing or old: run 'materials init' first")
-    app = create_app(st.engine, patron_key=st.settings.patron_key, key_ttl=timedelta(hours=idempotency_hours))
+    app = create_app(engine, patron_key=st.settings.patron_key, key_ttl=timedelta(hours=idempotency_hours))
     uvicorn.run(app, host=host, port=port)
 
 

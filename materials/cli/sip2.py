@@ -6,7 +6,7 @@ import logging
 import typer
 
 from materials.cli.common import emit_json, fail, service_session, state
-from materials.db import schema_is_current
+from materials.db import get_engine, schema_is_current
 from materials.services.auth import add_sip2_account
 from materials.services.lookup import station_by_name
 
@@ -32,10 +32,10 @@ def serve(
     from materials.sip2.server import serve as run
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    st = state(ctx)
-    if not schema_is_current(st.engine):
+    engine = get_engine(state(ctx).settings.database_url, background_checkpoint=True)
+    if not schema_is_current(engine):
         fail("the database schema is missing or old: run 'materials init' first")
-    asyncio.run(run(st.engine, host=host, port=port, idle_timeout=idle_timeout, workers=workers))
+    asyncio.run(run(engine, host=host, port=port, idle_timeout=idle_timeout, workers=workers))
 
 
 @account_app.command("add")
