@@ -83,8 +83,18 @@ def return_stations(url: str, n: int) -> list[str]:
     return names[:n]
 
 
-def run_station(url: str, station: str, warmup: list[str], measured: list[str], barrier: Any) -> StationRun:
-    engine = get_engine(url)
+def run_station(
+    url: str,
+    station: str,
+    warmup: list[str],
+    measured: list[str],
+    barrier: Any,
+    interval: float = 0.0,
+    phase: float = 0.0,
+) -> StationRun:
+    """Check in `measured` after `warmup`. With `interval` (seconds) the scans are paced: scan i is due at start +
+    phase + i × interval and its latency counts from when it was due, so a station that falls behind shows it."""
+    engine = get_engine(url, background_checkpoint=os.environ.get("BENCH_CHECKPOINTER", "1") == "1")  # 0: A/B
     clock = SystemClock()
     kinds: dict[str, int] = {}
     with Session(engine, expire_on_commit=False) as session:
@@ -94,8 +104,13 @@ def run_station(url: str, station: str, warmup: list[str], measured: list[str], 
             barrier.wait()
         latencies = []
         cpu0, started = time.process_time(), time.perf_counter()
-        for code in measured:
+        for i, code in enumerate(measured):
             t0 = time.perf_counter()
+            if interval > 0:
+                due = started + phase + i * interval
+                if due > t0:
+                    time.sleep(due - t0)
+                t0 = due
             decision = check_in(session, code, station, clock.now())
             latencies.append((time.perf_counter() - t0) * 1000)
             kinds[str(decision.kind)] = kinds.get(str(decision.kind), 0) + 1
@@ -105,9 +120,9 @@ def run_station(url: str, station: str, warmup: list[str], measured: list[str], 
     return StationRun(station, latencies, started, finished, cpu, kinds)
 
 
-def _child(args: tuple[str, str, list[str], list[str], Any, Any]) -> None:
-    url, station, warmup, measured, barrier, results = args
-    results.put(asdict(run_station(url, station, warmup, measured, barrier)))
+def _child(args: tuple[str, str, list[str], list[str], Any, Any, float, float]) -> None:
+    url, station, warmup, measured, barrier, results, interval, phase = args
+    results.put(asdict(run_station(url, station, warmup, measured, barrier, interval, phase)))
 
 
 def python_loop_ms() -> float:
@@ -131,6 +146,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=50, help="check-ins per station before measuring")
     parser.add_argument("--offset", type=int, default=0, help="skip this many on-loan copies (to vary runs)")
     parser.add_argument("--station", help="check in at this station (one station), e.g. sortering-1")
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="paced: check-ins per second offered by all stations together "
+        "(latency counted from when a scan was due); default: each station scans again as soon as answered",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -143,16 +162,22 @@ def main() -> None:
     if len(codes) < per * args.stations:
         raise SystemExit(f"only {len(codes)} copies on loan; ask for fewer check-ins")
     chunks = [codes[i * per : (i + 1) * per] for i in range(args.stations)]
+    interval = args.stations / args.rate if args.rate > 0 else 0.0
     load_before, yardstick = os.getloadavg()[0], python_loop_ms()
     server_before = postgres_cpu_s() if postgres else None
     if args.stations == 1:
-        runs = [run_station(args.db, stations[0], chunks[0][: args.warmup], chunks[0][args.warmup :], None)]
+        runs = [run_station(args.db, stations[0], chunks[0][: args.warmup], chunks[0][args.warmup :], None, interval)]
     else:
         ctx = mp.get_context("spawn")
         barrier, results = ctx.Barrier(args.stations), ctx.Queue()
+        n = args.stations
         procs = [
-            ctx.Process(target=_child, args=((args.db, s, c[: args.warmup], c[args.warmup :], barrier, results),))
-            for s, c in zip(stations, chunks, strict=True)
+            ctx.Process(
+                target=_child,
+                # Stations paced at the same rate scan in turn, not all at the same instant.
+                args=((args.db, s, c[: args.warmup], c[args.warmup :], barrier, results, interval, k * interval / n),),
+            )
+            for k, (s, c) in enumerate(zip(stations, chunks, strict=True))
         ]
         for p in procs:
             p.start()
@@ -170,6 +195,7 @@ def main() -> None:
         "database": get_engine(args.db).dialect.name,
         "stations": args.stations,
         "station": stations[0] if args.station else "automat-…",
+        "offered_per_second": args.rate or None,
         "checkins": len(latencies),
         "per_second": round(len(latencies) / wall, 1),
         "p50_ms": round(statistics.median(latencies), 2),

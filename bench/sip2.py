@@ -44,6 +44,7 @@ class Result:
     message: str
     database: str
     clients: int
+    offered_per_second: float | None  # paced runs (--rate); None: each client asks again as soon as answered
     checkins: int
     failed: int
     seconds: float
@@ -97,10 +98,19 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the SIP2 server did not open its port within 60 s")
 
 
-async def machine(port: int, station: str, barcodes: list[str], latencies: list[float], message: str) -> int:
+async def machine(
+    port: int,
+    station: str,
+    barcodes: list[str],
+    latencies: list[float],
+    message: str,
+    pace: tuple[float, float] | None = None,
+) -> int:
     """One sorter: log in, then check in each copy and wait for the answer. Returns the number not answered well.
 
     With message "17" it asks for item information instead: the protocol and the server without the check-in.
+    With `pace` = (interval, phase) in seconds, copy i is due at start + phase + i × interval (the sorter's belt
+    brings it then) and its latency counts from then, so answers that fall behind are counted in full.
     """
     reader, writer = await asyncio.open_connection(HOST, port)
     sequence = 0
@@ -116,8 +126,14 @@ async def machine(port: int, station: str, barcodes: list[str], latencies: list[
     if login.fixed != "1":
         raise SystemExit(f"login as bench-{station} refused")
     failed = 0
-    for barcode in barcodes:
+    start = time.perf_counter()
+    for i, barcode in enumerate(barcodes):
         started = time.perf_counter()
+        if pace is not None:
+            due = start + pace[1] + i * pace[0]
+            if due > started:
+                await asyncio.sleep(due - started)
+            started = due
         if message == "09":
             reply = await ask("09", "N" + DATE + DATE, [("AP", station), ("AO", ""), ("AB", barcode)])
             failed += parse_frame(reply).fixed[:1] != "1"
@@ -130,13 +146,24 @@ async def machine(port: int, station: str, barcodes: list[str], latencies: list[
     return failed
 
 
-async def run_level(port: int, clients: int, barcodes: list[str], message: str) -> tuple[list[float], int, float]:
+async def run_level(
+    port: int, clients: int, barcodes: list[str], message: str, rate: float = 0.0
+) -> tuple[list[float], int, float]:
+    """All clients at once; with `rate` (requests a second from all clients together) each client is paced, the
+    clients taking turns, instead of asking again as soon as it is answered."""
     latencies: list[float] = []
     shares = [barcodes[n::clients] for n in range(clients)]
+    interval = clients / rate if rate > 0 else 0.0
     started = time.perf_counter()
     failures = await asyncio.gather(
-        *(machine(port, STATIONS[n % len(STATIONS)], shares[n], latencies, message) for n in range(clients))
-    )
+        *(
+            machine(
+                port, STATIONS[n % len(STATIONS)], shares[n], latencies, message,
+                (interval, n * interval / clients) if rate > 0 else None,
+            )
+            for n in range(clients)
+        )
+    )  # fmt: skip
     return latencies, sum(failures), time.perf_counter() - started
 
 
@@ -180,6 +207,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8, help="server threads doing database work")
     parser.add_argument("--direct", action="store_true", help="first the same check-ins in process, no SIP2")
     parser.add_argument("--message", choices=["09", "17"], default="09", help="09 checkin, or 17 item information")
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="paced: requests a second offered by all clients together "
+        "(latency counted from when a copy was due); default: each client asks again as soon as answered",
+    )  # fmt: skip
     args = parser.parse_args()
     levels = [int(n) for n in args.clients.split(",")]
     runs: list[tuple[str, int]] = [("direct", 1)] if args.direct and args.message == "09" else []
@@ -201,12 +232,13 @@ def main() -> None:
                 cpu = time.process_time() - cpu_before
             else:
                 cpu_before = cpu_seconds(server.pid)
-                latencies, failed, seconds = asyncio.run(run_level(port, clients, chunk, message))
+                latencies, failed, seconds = asyncio.run(run_level(port, clients, chunk, message, args.rate))
                 cpu = cpu_seconds(server.pid) - cpu_before
             ms = [x * 1000 for x in latencies]
             result = Result(
                 message=message,
-                database=database, clients=clients, checkins=len(ms), failed=failed, seconds=round(seconds, 2),
+                database=database, clients=clients, offered_per_second=(args.rate or None) if message != "direct" else None,
+                checkins=len(ms), failed=failed, seconds=round(seconds, 2),
                 per_second=round(len(ms) / seconds, 1), p50_ms=round(percentile(ms, 50), 2),
                 p99_ms=round(percentile(ms, 99), 2), max_ms=round(max(ms), 2),
                 cpu_ms_per_request=round(cpu * 1000 / len(ms), 2), load=round(load_average(), 2),
@@ -218,12 +250,15 @@ def main() -> None:
         server.wait(30)
     cpus = os.cpu_count()
     header = (
-        "| message | database | clients | requests | failed | per s | p50 ms | p99 ms | max ms | CPU ms / req | load |"
+        "| message | database | clients | offered / s | requests | failed | per s | p50 ms | p99 ms | max ms "
+        "| CPU ms / req | load |"
     )
     print(f"\n{header}  (cpus: {cpus})")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
-        row = [r.message, r.database, r.clients, r.checkins, r.failed, r.per_second, r.p50_ms, r.p99_ms, r.max_ms]
+        offered = r.offered_per_second or "as fast as answered"
+        row = [r.message, r.database, r.clients, offered, r.checkins, r.failed, r.per_second, r.p50_ms, r.p99_ms]
+        row += [r.max_ms]
         row += [r.cpu_ms_per_request, r.load]
         print("| " + " | ".join(str(v) for v in row) + " |")
 
