@@ -20,6 +20,10 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, select, text, update
 from sqlmodel import Session
 
+# Loaded with the check-in, not at the first scan that needs it: a returned copy that takes over a reservation
+# allocated to a shelf copy re-allocates that copy (materials.services.reservations imports the allocation lazily, a
+# cycle), and importing it there (scipy, half a second; seconds with eight stations starting) stalled that scan.
+import materials.services.allocation  # noqa: F401
 from materials.domain.identifiers import InvalidIdentifier, normalise_barcode
 from materials.domain.states import ItemStatus, ReservationState, RouteKind, TaskKind, TaskState
 from materials.errors import MaterialsError
