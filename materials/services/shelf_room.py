@@ -2,10 +2,13 @@
 
 Room is counted per section, never per branch: copies standing on the section's shelves plus copies on their way
 to them. A large section holds thousands of copies, and counting them at every scan would cost more than all the
-rest of a check-in, so a station remembers the count of a section holding more than `EXACT_BELOW` copies for up to
-`REMEMBER_SECONDS`, adding the copies it sends there itself. The count can then lag behind other stations by a
-minute's worth of their copies: a few in thousands, well inside the slack of a shelf measured in metres. Small
-sections, where one copy matters, are counted exactly every time.
+rest of a check-in, so a station remembers the count of a section holding at least `EXACT_BELOW` copies, adding the
+copies it sends there itself, for `REMEMBER_SECONDS` per `EXACT_BELOW` copies it holds, at most
+`MAX_REMEMBER_SECONDS` (a minute for 500 copies, ten for 5,000, a quarter of an hour from 7,500). The count can then
+lag behind other stations by the copies they sent there meanwhile: a few in thousands, the same share of the
+section whatever its size, well inside the slack of a shelf measured in metres. The largest sections are the
+slowest to count (5-40 ms), and counting each of them once a minute at every station showed in the scans' p99.
+Small sections, where one copy matters, are counted exactly every time.
 """
 
 import time
@@ -18,6 +21,7 @@ from materials.services.routing_places import PlaceInfo, Places
 
 EXACT_BELOW = 500
 REMEMBER_SECONDS = 60.0
+MAX_REMEMBER_SECONDS = 900.0
 _FILL_KEY = "materials.shelf_fill"
 
 
@@ -41,11 +45,22 @@ def _count(session: Session, location_ids: list[int]) -> dict[int, int]:
     return used
 
 
+def remember_seconds(copies: int) -> float:
+    """How long a station trusts the count of a section holding `copies` (see above); 0: count every time."""
+    if copies < EXACT_BELOW:
+        return 0.0
+    return min(MAX_REMEMBER_SECONDS, REMEMBER_SECONDS * copies / EXACT_BELOW)
+
+
 def copies_at(session: Session, location_ids: list[int]) -> dict[int, int]:
     """Copies standing at or heading for each location (large ones as remembered, see above)."""
     remembered = _remembered(session)
     now = time.monotonic()
-    used = {i: remembered[i][0] for i in location_ids if i in remembered and now - remembered[i][1] < REMEMBER_SECONDS}
+    used = {
+        i: remembered[i][0]
+        for i in location_ids
+        if i in remembered and now - remembered[i][1] < remember_seconds(remembered[i][0])
+    }
     missing = [i for i in location_ids if i not in used]
     if missing:
         for loc, n in _count(session, missing).items():

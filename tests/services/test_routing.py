@@ -10,7 +10,15 @@ from materials.models import Item, Target
 from materials.services.checkin import check_in
 from materials.services.routing import RouteDecision
 from materials.services.routing_places import places_for
-from materials.services.shelf_room import EXACT_BELOW, copies_at, forget_fill, shelf_with_room
+from materials.services.shelf_room import (
+    EXACT_BELOW,
+    MAX_REMEMBER_SECONDS,
+    REMEMBER_SECONDS,
+    copies_at,
+    forget_fill,
+    remember_seconds,
+    shelf_with_room,
+)
 from tests.factories import (
     T0,
     make_item,
@@ -174,3 +182,36 @@ def test_a_large_sections_count_is_remembered_and_grows_with_the_copies_this_sta
 
     assert kinds == [RouteKind.STAY, RouteKind.STAY, RouteKind.HOME]  # 500 + 2 = full, counted once
     assert copies_at(session, [shelf.id or 0]) == {shelf.id: EXACT_BELOW + 2}
+
+
+def test_the_larger_a_section_the_longer_a_station_trusts_its_count() -> None:
+    assert remember_seconds(EXACT_BELOW - 1) == 0  # small sections: counted at every scan
+    assert remember_seconds(EXACT_BELOW) == REMEMBER_SECONDS
+    assert remember_seconds(10 * EXACT_BELOW) == 10 * REMEMBER_SECONDS
+    assert remember_seconds(40_000) == MAX_REMEMBER_SECONDS
+
+
+def test_a_remembered_count_is_counted_again_once_its_time_is_up(session: Session) -> None:
+    city = make_small_city(session)
+    title = make_title(session)
+    shelf = city.shelves["Sundby"]
+    rows = [
+        {"barcode": f"ON-SHELF-{n}", "title_id": title.id, "home_branch_id": city.sundby.id,
+         "branch_id": city.sundby.id, "location_id": shelf.id, "status": ItemStatus.ON_SHELF}
+        for n in range(EXACT_BELOW + 1)
+    ]  # fmt: skip
+    session.execute(insert(Item), rows[:-1])
+    session.commit()
+    forget_fill(session)
+    assert copies_at(session, [shelf.id or 0]) == {shelf.id: EXACT_BELOW}
+    session.execute(insert(Item), rows[-1:])  # another station shelves one more
+    session.commit()
+    remembered = session.info["materials.shelf_fill"]
+    n, at = remembered[shelf.id]
+    remembered[shelf.id] = (n, at - REMEMBER_SECONDS + 1)  # not yet a minute old: still trusted
+
+    assert copies_at(session, [shelf.id or 0]) == {shelf.id: EXACT_BELOW}
+
+    remembered[shelf.id] = (n, at - REMEMBER_SECONDS - 1)  # a minute old: counted again
+
+    assert copies_at(session, [shelf.id or 0]) == {shelf.id: EXACT_BELOW + 1}
