@@ -167,20 +167,23 @@ async def run_level(
     return latencies, sum(failures), time.perf_counter() - started
 
 
-def direct(url: str, barcodes: list[str]) -> tuple[list[float], int, float]:
+def direct(url: str, warmup: list[str], barcodes: list[str]) -> tuple[list[float], int, float, float]:
     """The same check-ins called in this process, without SIP2: what the protocol and the server add is the rest."""
     engine = get_engine(url)
     latencies: list[float] = []
     failed = 0
-    started = time.perf_counter()
     with Session(engine, expire_on_commit=False) as session:
+        for barcode in warmup:
+            check_in(session, barcode, STATIONS[0], datetime.now(UTC), actor="bench-direct")
+        started, cpu = time.perf_counter(), time.process_time()
         for barcode in barcodes:
             began = time.perf_counter()
             decision = check_in(session, barcode, STATIONS[0], datetime.now(UTC), actor="bench-direct")
             latencies.append(time.perf_counter() - began)
             failed += decision.item_id is None
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     engine.dispose()
-    return latencies, failed, time.perf_counter() - started
+    return latencies, failed, seconds, cpu
 
 
 def cpu_seconds(pid: int) -> float:
@@ -203,7 +206,10 @@ def main() -> None:
     parser.add_argument("--db", required=True, help="database URL of a seeded library (it is changed)")
     parser.add_argument("--clients", default="1,8,32", help="comma list of concurrent connections")
     parser.add_argument("--checkins", type=int, default=2000, help="check-ins per level")
-    parser.add_argument("--warmup", type=int, default=100, help="check-ins first, not measured")
+    parser.add_argument(
+        "--warmup", type=int, default=100,
+        help="check-ins before each level, by as many clients as it has (every server thread's caches warm), not measured",
+    )  # fmt: skip
     parser.add_argument("--workers", type=int, default=8, help="server threads doing database work")
     parser.add_argument("--direct", action="store_true", help="first the same check-ins in process, no SIP2")
     parser.add_argument("--message", choices=["09", "17"], default="09", help="09 checkin, or 17 item information")
@@ -215,22 +221,21 @@ def main() -> None:
     levels = [int(n) for n in args.clients.split(",")]
     runs: list[tuple[str, int]] = [("direct", 1)] if args.direct and args.message == "09" else []
     runs += [(args.message, clients) for clients in levels]
-    barcodes = prepare(args.db, args.warmup + args.checkins * len(runs))
+    barcodes = prepare(args.db, (args.warmup + args.checkins) * len(runs))
     port = free_port()
     server = start_server(args.db, port, args.workers)
     database = args.db.split(":", 1)[0].split("+")[0]
     results: list[Result] = []
     try:
-        asyncio.run(run_level(port, 1, barcodes[: args.warmup], args.message))
-        offset = args.warmup
+        offset = 0
         for message, clients in runs:
-            chunk = barcodes[offset : offset + args.checkins]
-            offset += args.checkins
+            warm = barcodes[offset : offset + args.warmup]
+            chunk = barcodes[offset + args.warmup : offset + args.warmup + args.checkins]
+            offset += args.warmup + args.checkins
             if message == "direct":
-                cpu_before = time.process_time()
-                latencies, failed, seconds = direct(args.db, chunk)
-                cpu = time.process_time() - cpu_before
+                latencies, failed, seconds, cpu = direct(args.db, warm, chunk)
             else:
+                asyncio.run(run_level(port, clients, warm, message))
                 cpu_before = cpu_seconds(server.pid)
                 latencies, failed, seconds = asyncio.run(run_level(port, clients, chunk, message, args.rate))
                 cpu = cpu_seconds(server.pid) - cpu_before
