@@ -17,7 +17,7 @@ hot path has none; `run` refuses them), and SQLAlchemy's own logging of statemen
 """
 
 from collections import namedtuple
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, cast
 
 from sqlalchemy import Connection, exc
@@ -38,13 +38,14 @@ class _Prepared:
         defaults: dict[str, Any],
         processors: dict[str, Callable[[Any], Any]],
         columns: list[Any],
+        keys: list[str],
     ) -> None:
         self.sql = sql
         self.names = names  # the order of positional parameters (SQLite); None for named ones (psycopg)
         self.defaults = defaults  # values bound in the statement itself, processed
         self.processors = processors
         self.columns = columns  # what a row holds: a query's columns, or what RETURNING gives back
-        self.row: Any = _row_class([str(column.key) for column in columns]) if columns else None
+        self.row: Any = _row_class(keys) if columns else None
         # The result processors, set at the first run: some depend on the type the driver reports.
         self.results: list[Callable[[Any], Any] | None] | None = None
 
@@ -53,11 +54,11 @@ def _row_class(keys: list[str]) -> Any:
     return namedtuple("Row", keys, rename=True)
 
 
-_compiled: dict[tuple[int, str, tuple[str, ...], bool], tuple[ClauseElement, _Prepared]] = {}
+_compiled: dict[tuple[int, str, tuple[str, ...]], tuple[ClauseElement, _Prepared]] = {}
 
 
-def _compile(statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...], many: bool) -> _Prepared:
-    compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=list(keys), for_executemany=many))
+def _compile(statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...]) -> _Prepared:
+    compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=list(keys)))
     binds = {name: bind for bind, name in compiled.bind_names.items()}
     if any(bind.expanding or bind.literal_execute for bind in binds.values()):
         raise ValueError("prepared.run takes no expanding or literal-execute parameters")
@@ -70,16 +71,18 @@ def _compile(statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...], 
         if not bind.required:
             value = bind.effective_value
             defaults[name] = processor(value) if processor is not None and value is not None else value
-    columns = list(getattr(statement, "exported_columns", None) or ())
+    exported = getattr(statement, "exported_columns", None)  # a query's columns, or what RETURNING gives back
+    columns = list(exported or ())
+    row_keys = [str(key) for key in exported.keys()] if exported else []  # noqa: SIM118  (iterating gives columns)
     names = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup is not None else None
-    return _Prepared(compiled.string, names, defaults, processors, columns)
+    return _Prepared(compiled.string, names, defaults, processors, columns, row_keys)
 
 
-def _for(statement: ClauseElement, dialect: Dialect, keys: Mapping[str, Any], many: bool) -> _Prepared:
-    cache_key = (id(statement), dialect.name, tuple(sorted(keys)), many)
+def _for(statement: ClauseElement, dialect: Dialect, keys: Mapping[str, Any]) -> _Prepared:
+    cache_key = (id(statement), dialect.name, tuple(sorted(keys)))
     cached = _compiled.get(cache_key)
     if cached is None or cached[0] is not statement:
-        cached = (statement, _compile(statement, dialect, cache_key[2], many))
+        cached = (statement, _compile(statement, dialect, cache_key[2]))
         _compiled[cache_key] = cached
     return cached[1]
 
@@ -133,16 +136,13 @@ def _cursor(conn: Connection) -> Any:
     return cursor
 
 
-def _send(conn: Connection, compiled: _Prepared, parameters: Any, many: bool) -> Any:
+def _send(conn: Connection, compiled: _Prepared, parameters: Any) -> Any:
     cursor = _cursor(conn)
     listened = bool(conn.dispatch.before_cursor_execute) or bool(conn.dispatch.after_cursor_execute)
     if listened:
-        conn.dispatch.before_cursor_execute(conn, cursor, compiled.sql, parameters, None, many)
+        conn.dispatch.before_cursor_execute(conn, cursor, compiled.sql, parameters, None, False)
     try:
-        if many:
-            cursor.executemany(compiled.sql, parameters)
-        else:
-            cursor.execute(compiled.sql, parameters)
+        cursor.execute(compiled.sql, parameters)
     except conn.dialect.loaded_dbapi.Error as error:
         gone = conn.dialect.is_disconnect(error, conn.connection.dbapi_connection, cursor)
         wrapped = exc.DBAPIError.instance(
@@ -153,15 +153,15 @@ def _send(conn: Connection, compiled: _Prepared, parameters: Any, many: bool) ->
             conn.invalidate(error)
         raise wrapped from error
     if listened:
-        conn.dispatch.after_cursor_execute(conn, cursor, compiled.sql, parameters, None, many)
+        conn.dispatch.after_cursor_execute(conn, cursor, compiled.sql, parameters, None, False)
     return cursor
 
 
 def run(conn: Connection, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> Result:
     """Run a Core statement on `conn`'s cursor, in its transaction, and read what it returns."""
     params = params or {}
-    compiled = _for(statement, conn.dialect, params, False)
-    cursor = _send(conn, compiled, _parameters(compiled, params), False)
+    compiled = _for(statement, conn.dialect, params)
+    cursor = _send(conn, compiled, _parameters(compiled, params))
     rows: list[Any] = []
     if compiled.row is not None:
         if compiled.results is None:
@@ -181,11 +181,3 @@ def run(conn: Connection, statement: ClauseElement, params: Mapping[str, Any] | 
         else:
             rows = [make(raw) for raw in fetched]
     return Result(rows, cursor.rowcount)
-
-
-def run_many(conn: Connection, statement: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Run a statement that returns nothing once for each row of parameters (all rows have the same keys)."""
-    if not rows:
-        return
-    compiled = _for(statement, conn.dialect, rows[0], True)
-    _send(conn, compiled, [_parameters(compiled, row) for row in rows], True)
