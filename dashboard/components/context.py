@@ -55,6 +55,10 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+# Set when a reload could not log the browser in again because the database did not answer.
+RESUME_FAILED_KEY = "resume_failed"
+
+
 def current_user() -> ScreenUser | None:
     user = st.session_state.get(USER_KEY)
     return user if isinstance(user, ScreenUser) else None
@@ -69,7 +73,9 @@ def resume_from_browser() -> ScreenUser | None:
         with writer() as session:
             found = screen_sessions.resume_session(session, token=token, at=now())
     except DATABASE_DOWN:
-        return None  # the cookie stays: the next reload with the database back logs in again
+        # The cookie stays: the next reload with the database back logs in again. The login page says so.
+        st.session_state[RESUME_FAILED_KEY] = True
+        return None
     if found is None:  # expired, logged out or the user deactivated: the browser forgets it
         st.session_state[sessions.FORGET_KEY] = True
         return None
@@ -80,6 +86,7 @@ def resume_from_browser() -> ScreenUser | None:
 
 def log_in(user: ScreenUser, token: str | None = None) -> None:
     st.session_state.pop(sessions.FORGET_KEY, None)
+    st.session_state.pop(RESUME_FAILED_KEY, None)
     st.session_state[USER_KEY] = user
     if token is not None:
         st.session_state[sessions.TOKEN_KEY] = token

@@ -2,12 +2,17 @@
 
 import streamlit as st
 
-from dashboard.components.context import DATABASE_DOWN, ScreenUser, log_in, now, reader, writer
+from dashboard.components.context import DATABASE_DOWN, RESUME_FAILED_KEY, ScreenUser, log_in, now, reader, writer
 from materials.services.auth import AuthenticationFailed, authenticate_user
 from materials.services.screen_sessions import open_session
 
 st.title("Materialeteamet")
 st.caption("Københavns Biblioteker · sortering, plukning, kasser, køer og planlægning")
+if st.session_state.get(RESUME_FAILED_KEY):
+    st.warning(
+        "Databasen svarer ikke, så du blev ikke logget ind igen. Genindlæs siden om lidt: "
+        "så logger den dig ind af sig selv, når databasen svarer igen."
+    )
 
 with st.form("login_form", border=True):
     username = st.text_input("Brugernavn", key="login_username")

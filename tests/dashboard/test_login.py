@@ -56,3 +56,17 @@ def test_a_scan_station_is_never_offered_the_manager_or_data_pages() -> None:
     assert {s.key for s in screens_for(Role.STATION)} == {"scan", "picking", "crates", "queues"}
     assert {"manager", "data"} <= {s.key for s in screens_for(Role.ADMIN)}
     assert "scan" not in {s.key for s in screens_for(Role.MANAGER)}
+
+
+def test_a_reload_with_the_database_down_says_why_the_station_is_not_logged_in_again(  # type: ignore[no-untyped-def]
+    screen_db: ScreenDb, monkeypatch, tmp_path
+) -> None:
+    monkeypatch.setattr("dashboard.components.sessions.browser_token", lambda: "a-login-cookie")
+    monkeypatch.setenv("MATERIALS_DATABASE_URL", f"sqlite:///{tmp_path / 'gone' / 'x.db'}")
+
+    at = AppTest.from_file(str(DASHBOARD / "app.py"), default_timeout=TIMEOUT).run()
+
+    assert not at.exception
+    assert any("Databasen svarer ikke, så du blev ikke logget ind igen" in w.value for w in at.warning)
+    assert at.text_input(key="login_username")  # the login page, the cookie kept for the next reload
+    assert "screen_forget_cookie" not in at.session_state
